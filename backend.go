@@ -1,0 +1,107 @@
+package sessionstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/memberkit/sessionstore/token"
+)
+
+// Record is one session as a backend stores it. It holds the hash of the
+// token, never the token.
+//
+// The Engine hands a backend records it will not touch again, and treats the
+// records a backend returns as read-only: a backend may keep the pointers it
+// is given (the memory backend shares one Member and one Customer snapshot
+// between the sessions that have the same one) and return them as they are.
+// Neither side modifies a Record, or the Member and Customer it points to,
+// after handing it over.
+type Record struct {
+	ID         string
+	TokenHash  token.Hash
+	CreatedAt  time.Time
+	ModifiedAt time.Time // zero means never modified (JSON null)
+	ExpiresAt  time.Time
+	ReturnURL  string // "" means none (JSON null)
+	Member     *Member
+	Customer   *Customer
+}
+
+// MemberID returns the ID of the record's member.
+func (r *Record) MemberID() string { return r.Member.ID }
+
+// CustomerID returns the ID of the record's customer.
+func (r *Record) CustomerID() string { return r.Customer.ID }
+
+// Index names a way a backend finds records besides the token hash.
+type Index uint8
+
+// The indexes every backend keeps.
+const (
+	IndexID       Index = iota + 1 // the session ID: zero or one record
+	IndexMember                    // all sessions of one member
+	IndexCustomer                  // all sessions of one customer
+)
+
+// Selector picks records by one index.
+type Selector struct {
+	Index Index
+	Key   string
+}
+
+// Op is what an EditFunc does to one record.
+type Op uint8
+
+// The edit operations.
+const (
+	Keep   Op = iota // leave the record as it is
+	Put              // replace it with the returned record
+	Delete           // remove it and its index entries
+)
+
+// EditFunc decides the fate of one stored record inside Backend.Edit. It
+// must not modify cur. For Put it returns the replacement, which keeps cur's
+// ID, TokenHash, member ID and customer ID. An error aborts the whole edit
+// with nothing written. A backend that retries a transaction calls it again.
+type EditFunc func(cur *Record) (Op, *Record, error)
+
+// Change is one record changed by Backend.Edit: Old as it was, New as it is
+// now (nil when deleted).
+type Change struct {
+	Old *Record
+	New *Record
+}
+
+// Backend is the storage under an Engine. It only stores records and finds
+// them by token hash, ID, member, customer or expiry time; it never
+// validates, formats or decides whether a session is live. The Engine calls
+// it with a live context and after checking its own closed state.
+//
+// Every method is safe for concurrent use. Methods return ErrNotFound where
+// documented, ErrClosed after Close, and wrap any storage failure otherwise.
+type Backend interface {
+	// Insert stores a new record and its index entries atomically.
+	Insert(ctx context.Context, rec *Record) error
+
+	// Find returns the record with this token hash, or ErrNotFound.
+	Find(ctx context.Context, h token.Hash) (*Record, error)
+
+	// Select returns the records of one ID, member or customer, in any
+	// order; an empty slice when there are none.
+	Select(ctx context.Context, sel Selector) ([]*Record, error)
+
+	// Edit calls fn for every record of sel and applies what it returns,
+	// all at once: a concurrent Insert into the same member or customer is
+	// either seen by fn or ordered after the edit. An error from fn aborts
+	// the edit with nothing changed. Selecting by an ID that is not stored
+	// is ErrNotFound. It returns the changes of the attempt that committed.
+	Edit(ctx context.Context, sel Selector, fn EditFunc) ([]Change, error)
+
+	// DeleteExpired removes at most limit records whose ExpiresAt is at or
+	// before cutoff, with their index entries, and returns how many it
+	// removed. It holds no lock over the whole store while doing so.
+	DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error)
+
+	// Close releases what the backend owns. The Engine calls it once.
+	Close() error
+}

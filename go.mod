@@ -1,0 +1,3 @@
+module github.com/memberkit/sessionstore
+
+go 1.25.0

@@ -1,0 +1,137 @@
+package sessionstore
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// MemberRole is a member's role within its customer.
+type MemberRole string
+
+// The member roles Polar defines. A customer has at most one owner.
+const (
+	RoleOwner          MemberRole = "owner"
+	RoleBillingManager MemberRole = "billing_manager"
+	RoleMember         MemberRole = "member"
+)
+
+// Valid reports whether r is one of the three roles.
+func (r MemberRole) Valid() bool {
+	return r == RoleOwner || r == RoleBillingManager || r == RoleMember
+}
+
+// CustomerType tells an individual customer from a team.
+type CustomerType string
+
+// The customer types. A nil Customer.Type means individual.
+const (
+	CustomerIndividual CustomerType = "individual"
+	CustomerTeam       CustomerType = "team"
+)
+
+// MemberSession is a session that lets one member of a customer into the
+// customer portal. Its JSON form is Polar's wire format.
+//
+// Token and MemberPortalURL are filled only by Create and Lookup; Get and the
+// list methods return them empty, because the store keeps only a hash of the
+// token. Formatting a MemberSession with the fmt verbs or logging it with
+// log/slog never shows the token.
+//
+// A MemberSession returned by a Store belongs to the caller: it shares no
+// memory with the store.
+type MemberSession struct {
+	CreatedAt       time.Time
+	ModifiedAt      *time.Time
+	ID              string
+	Token           string
+	ExpiresAt       time.Time
+	ReturnURL       *string
+	MemberPortalURL string
+	MemberID        string
+	Member          Member
+	CustomerID      string
+	Customer        Customer
+}
+
+// Member is a member of a customer: the person a session authenticates.
+type Member struct {
+	ID         string
+	CreatedAt  time.Time
+	ModifiedAt *time.Time
+	CustomerID string
+	Email      string
+	Name       *string
+	ExternalID *string
+	Role       MemberRole
+}
+
+// Customer is a customer in an organization; its members sign in to its
+// portal. A customer with DeletedAt set is soft-deleted and cannot
+// authenticate.
+type Customer struct {
+	ID             string
+	CreatedAt      time.Time
+	ModifiedAt     *time.Time
+	Metadata       Metadata
+	ExternalID     *string
+	Email          string
+	EmailVerified  bool
+	Type           *CustomerType
+	Name           *string
+	BillingAddress *Address
+	TaxID          *TaxID
+	Locale         *string
+	OrganizationID string
+	DeletedAt      *time.Time
+	AvatarURL      string
+}
+
+// Address is a customer's billing address. Country is an ISO 3166-1 alpha-2
+// code; the other fields are optional.
+type Address struct {
+	Line1      *string
+	Line2      *string
+	PostalCode *string
+	City       *string
+	State      *string
+	Country    string
+}
+
+// TaxID is a customer's tax identifier: the value and its format, such as
+// {"911144442", "us_ein"}. Its JSON form is a two-element array.
+type TaxID struct {
+	Value  string
+	Format string
+}
+
+// redacted is what a token looks like when a session is printed or logged.
+const redacted = "[REDACTED]"
+
+// String describes the session without its token or portal URL.
+func (s MemberSession) String() string {
+	return fmt.Sprintf("MemberSession{ID:%s MemberID:%s CustomerID:%s ExpiresAt:%s}",
+		s.ID, s.MemberID, s.CustomerID, s.ExpiresAt.Format(time.RFC3339))
+}
+
+// GoString is String, so that %#v does not print the token either.
+func (s MemberSession) GoString() string { return s.String() }
+
+// Format prints the session for every fmt verb without its token.
+func (s MemberSession) Format(f fmt.State, verb rune) {
+	_, _ = f.Write([]byte(s.String()))
+}
+
+// LogValue describes the session to log/slog without its token or portal URL.
+func (s MemberSession) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("id", s.ID),
+		slog.String("member_id", s.MemberID),
+		slog.String("customer_id", s.CustomerID),
+		slog.Time("expires_at", s.ExpiresAt),
+	}
+	if s.Token != "" {
+		attrs = append(attrs, slog.String("token", redacted))
+	}
+	return slog.GroupValue(attrs...)
+}

@@ -1,0 +1,118 @@
+package sessionstore
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps member sessions. Every backend (memory, Badger, Redis)
+// implements it through Engine, so all of them follow the same rules.
+//
+// All methods are safe for concurrent use. Every method returns ctx.Err()
+// when ctx is already done, and ErrClosed after Close. Sessions passed in and
+// handed out never alias stored state.
+type Store interface {
+	// Create validates p, stores a new session with a snapshot of its member
+	// and customer, and returns it with Token and MemberPortalURL filled.
+	// Bad input is a *ValidationError (ErrInvalid) and stores nothing.
+	Create(ctx context.Context, p CreateParams) (*MemberSession, error)
+
+	// Lookup returns the live session for token, with Token and
+	// MemberPortalURL filled from it. A token of the wrong shape is
+	// ErrMalformedToken (storage is not touched); an expired session still
+	// stored is ErrExpired; an unknown, revoked or purged one is ErrNotFound.
+	Lookup(ctx context.Context, token string) (*MemberSession, error)
+
+	// Get returns the live session with this ID, without Token and
+	// MemberPortalURL. Errors as for Lookup.
+	Get(ctx context.Context, id string) (*MemberSession, error)
+
+	// ListByMember returns the member's live sessions, oldest first (ties
+	// by ID), without tokens. It is never nil on success.
+	ListByMember(ctx context.Context, memberID string) ([]*MemberSession, error)
+
+	// ListByCustomer returns the customer's live sessions, oldest first
+	// (ties by ID), without tokens. It is never nil on success.
+	ListByCustomer(ctx context.Context, customerID string) ([]*MemberSession, error)
+
+	// Extend sets a live session's expires_at to now+ttl (0 means
+	// Options.TTL; above Options.MaxTTL is ErrInvalid) and its modified_at
+	// to now.
+	Extend(ctx context.Context, id string, ttl time.Duration) (*MemberSession, error)
+
+	// Revoke removes one session; ErrNotFound if it is not stored.
+	Revoke(ctx context.Context, id string) error
+
+	// RevokeMember removes all of the member's sessions and returns how many
+	// live ones it removed. No session whose Create returned before the call
+	// authenticates afterwards.
+	RevokeMember(ctx context.Context, memberID string) (int, error)
+
+	// RevokeCustomer removes all of the customer's sessions and returns how
+	// many live ones it removed, with the same guarantee as RevokeMember.
+	RevokeCustomer(ctx context.Context, customerID string) (int, error)
+
+	// UpdateMember replaces the member snapshot in each of the member's live
+	// sessions, sets their modified_at, and returns how many it changed. A
+	// member whose CustomerID differs from its sessions' is ErrInvalid and
+	// changes nothing.
+	UpdateMember(ctx context.Context, m Member) (int, error)
+
+	// UpdateCustomer replaces the customer snapshot in each of the
+	// customer's live sessions, sets their modified_at, and returns how many
+	// it changed. A customer with DeletedAt set ends those sessions.
+	UpdateCustomer(ctx context.Context, c Customer) (int, error)
+
+	// DeleteExpired purges the sessions whose expires_at has passed and
+	// returns how many it removed.
+	DeleteExpired(ctx context.Context) (int, error)
+
+	// Close stops background work, waits for it and releases the backend.
+	// It is safe to call more than once; later calls return nil.
+	Close() error
+}
+
+// CreateParams is the input of Store.Create.
+type CreateParams struct {
+	// Member is the member the session authenticates. Member.CustomerID
+	// must equal Customer.ID.
+	Member Member
+	// Customer is the member's customer; it must not be deleted.
+	Customer Customer
+	// ReturnURL is an absolute http or https URL for the portal's back
+	// button; "" means none.
+	ReturnURL string
+	// TTL is the session's lifetime; 0 means Options.TTL. Negative or above
+	// Options.MaxTTL is ErrInvalid.
+	TTL time.Duration
+}
+
+// Options configures a store. A nil *Options means all defaults; a zero
+// field means that field's default.
+type Options struct {
+	// TokenPrefix starts every token: 1-16 characters of [a-z0-9_].
+	// Default "mst_".
+	TokenPrefix string
+	// Secret, when set, makes the stored token hash HMAC-SHA256 with this
+	// key; nil means plain SHA-256. Changing it invalidates every session.
+	Secret []byte
+	// TTL is the default session lifetime. Default 1h.
+	TTL time.Duration
+	// MaxTTL bounds Create's and Extend's TTL. Default 30 days.
+	MaxTTL time.Duration
+	// PortalURL is the base of member_portal_url; "" leaves it empty.
+	PortalURL string
+	// Now is the store's only clock. Default time.Now; tests inject a fake.
+	Now func() time.Time
+	// SweepInterval is how often expired sessions are purged in the
+	// background. Default 1m; negative disables the sweeper.
+	SweepInterval time.Duration
+}
+
+// Defaults for Options.
+const (
+	DefaultTokenPrefix   = "mst_"
+	DefaultTTL           = time.Hour
+	DefaultMaxTTL        = 30 * 24 * time.Hour
+	DefaultSweepInterval = time.Minute
+)
