@@ -1,0 +1,48 @@
+// Package sessionstore keeps member sessions in process: the short-lived
+// sessions that let one member of a customer into a customer portal,
+// modelled on Polar's MemberSession.
+//
+// A Store generates tokens, keeps only their hashes, looks them up, expires
+// them, keeps a snapshot of the member and customer with each session, and
+// revokes them one at a time or by member or customer. Backends are chosen
+// by constructor: memory.New (one process), badger.Open (persistent,
+// embedded) and redis.New (many application instances). All of them run the
+// same Engine, so every rule below holds on every backend.
+//
+// # Tokens
+//
+// A token is Options.TokenPrefix, 37 characters of [A-Za-z0-9] from
+// crypto/rand, and a 6-character base-62 CRC-32 checksum of those 37
+// characters (package token). Lookup rejects a token of the wrong shape with
+// ErrMalformedToken before storage is touched. Only a hash of the token is
+// stored (SHA-256, or HMAC-SHA256 with Options.Secret); the raw token exists
+// in the Create response alone, and a MemberSession never prints or logs it.
+//
+// # Lifetime
+//
+// A session is live while now < expires_at, it is not revoked and its
+// customer is not deleted. The default lifetime is one hour, absolute;
+// Extend moves it explicitly. Lookup of an expired session that is still
+// stored is ErrExpired, so a portal can tell an expired link from a wrong
+// one. Expired sessions are purged by DeleteExpired and by a background
+// sweeper every Options.SweepInterval. The store reads the time only through
+// Options.Now.
+//
+// # JSON
+//
+// MemberSession, Member and Customer read and write Polar's wire format with
+// encoding/json: snake_case keys, explicit nulls, timestamps in UTC with six
+// digits of microseconds or none, the tax ID as a two-element array and
+// metadata values that keep their kind.
+//
+// # Errors
+//
+// Errors match the sentinels in this package under errors.Is; bad input is
+// a *ValidationError naming the field by its JSON path, and changes nothing.
+//
+// # Writing a backend
+//
+// A backend implements Backend: it stores Records and finds them by token
+// hash, ID, member, customer or expiry time. NewEngine puts every rule on
+// top of it; package storetest checks the result.
+package sessionstore

@@ -1,0 +1,210 @@
+package memory
+
+import (
+	"container/heap"
+	"context"
+	"sync"
+	"time"
+
+	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/token"
+)
+
+// entry is one stored record with its positions in the indexes, so that
+// removal from each is O(1) (O(log n) for the expiry heap).
+type entry struct {
+	rec         *sessionstore.Record
+	heapIdx     int
+	memberIdx   int
+	customerIdx int
+}
+
+// backend implements sessionstore.Backend with maps under one RWMutex.
+type backend struct {
+	mu        sync.RWMutex
+	closed    bool
+	byHash    map[token.Hash]*entry
+	byID      map[string]*entry
+	members   map[string][]*entry
+	customers map[string][]*entry
+	expiry    expiryHeap
+}
+
+func newBackend() *backend {
+	return &backend{
+		byHash:    make(map[token.Hash]*entry),
+		byID:      make(map[string]*entry),
+		members:   make(map[string][]*entry),
+		customers: make(map[string][]*entry),
+	}
+}
+
+// Insert implements sessionstore.Backend. The record's member and customer
+// snapshots are shared with the newest session of the same member or
+// customer when they are equal.
+func (b *backend) Insert(ctx context.Context, rec *sessionstore.Record) error {
+	r := *rec
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return sessionstore.ErrClosed
+	}
+	if g := b.members[r.Member.ID]; len(g) > 0 {
+		if m := g[len(g)-1].rec.Member; m.Equal(*r.Member) {
+			r.Member = m
+		}
+	}
+	if g := b.customers[r.Customer.ID]; len(g) > 0 {
+		if c := g[len(g)-1].rec.Customer; c.Equal(*r.Customer) {
+			r.Customer = c
+		}
+	}
+	e := &entry{rec: &r}
+	b.byHash[r.TokenHash] = e
+	b.byID[r.ID] = e
+	e.memberIdx = len(b.members[r.Member.ID])
+	b.members[r.Member.ID] = append(b.members[r.Member.ID], e)
+	e.customerIdx = len(b.customers[r.Customer.ID])
+	b.customers[r.Customer.ID] = append(b.customers[r.Customer.ID], e)
+	heap.Push(&b.expiry, e)
+	return nil
+}
+
+// Find implements sessionstore.Backend.
+func (b *backend) Find(ctx context.Context, h token.Hash) (*sessionstore.Record, error) {
+	b.mu.RLock()
+	e, closed := b.byHash[h], b.closed
+	b.mu.RUnlock()
+	if closed {
+		return nil, sessionstore.ErrClosed
+	}
+	if e == nil {
+		return nil, sessionstore.ErrNotFound
+	}
+	return e.rec, nil
+}
+
+// Select implements sessionstore.Backend.
+func (b *backend) Select(ctx context.Context, sel sessionstore.Selector) ([]*sessionstore.Record, error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return nil, sessionstore.ErrClosed
+	}
+	entries := b.selectLocked(sel)
+	out := make([]*sessionstore.Record, len(entries))
+	for i, e := range entries {
+		out[i] = e.rec
+	}
+	return out, nil
+}
+
+// selectLocked returns the entries of sel; the caller holds mu and must not
+// keep the slice past it.
+func (b *backend) selectLocked(sel sessionstore.Selector) []*entry {
+	switch sel.Index {
+	case sessionstore.IndexID:
+		if e := b.byID[sel.Key]; e != nil {
+			return []*entry{e}
+		}
+	case sessionstore.IndexMember:
+		return b.members[sel.Key]
+	case sessionstore.IndexCustomer:
+		return b.customers[sel.Key]
+	}
+	return nil
+}
+
+// Edit implements sessionstore.Backend under the write lock, so it is
+// atomic with every other call.
+func (b *backend) Edit(ctx context.Context, sel sessionstore.Selector, fn sessionstore.EditFunc) ([]sessionstore.Change, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, sessionstore.ErrClosed
+	}
+	entries := b.selectLocked(sel)
+	if len(entries) == 0 && sel.Index == sessionstore.IndexID {
+		return nil, sessionstore.ErrNotFound
+	}
+	type planned struct {
+		e  *entry
+		op sessionstore.Op
+		to *sessionstore.Record
+	}
+	var plan []planned
+	for _, e := range entries {
+		op, next, err := fn(e.rec)
+		if err != nil {
+			return nil, err
+		}
+		if op != sessionstore.Keep {
+			plan = append(plan, planned{e, op, next})
+		}
+	}
+	changes := make([]sessionstore.Change, 0, len(plan))
+	for _, p := range plan {
+		changes = append(changes, sessionstore.Change{Old: p.e.rec, New: p.to})
+		if p.op == sessionstore.Delete {
+			b.removeLocked(p.e)
+			continue
+		}
+		moved := !p.to.ExpiresAt.Equal(p.e.rec.ExpiresAt)
+		p.e.rec = p.to
+		if moved {
+			heap.Fix(&b.expiry, p.e.heapIdx)
+		}
+	}
+	return changes, nil
+}
+
+// DeleteExpired implements sessionstore.Backend: it pops the heap, so it
+// never looks at a live record, and holds the lock for one batch only.
+func (b *backend) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return 0, sessionstore.ErrClosed
+	}
+	n := 0
+	for n < limit && len(b.expiry) > 0 && !b.expiry[0].rec.ExpiresAt.After(cutoff) {
+		b.removeLocked(b.expiry[0])
+		n++
+	}
+	return n, nil
+}
+
+// Close implements sessionstore.Backend: it drops every record.
+func (b *backend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	b.byHash, b.byID, b.members, b.customers, b.expiry = nil, nil, nil, nil, nil
+	return nil
+}
+
+// removeLocked takes e out of every index.
+func (b *backend) removeLocked(e *entry) {
+	delete(b.byHash, e.rec.TokenHash)
+	delete(b.byID, e.rec.ID)
+	removeFromGroup(b.members, e.rec.Member.ID, e.memberIdx, func(x *entry) *int { return &x.memberIdx })
+	removeFromGroup(b.customers, e.rec.Customer.ID, e.customerIdx, func(x *entry) *int { return &x.customerIdx })
+	heap.Remove(&b.expiry, e.heapIdx)
+}
+
+// removeFromGroup removes the entry at i from groups[key] by moving the last
+// entry into its place; pos gives an entry's stored position in this group.
+func removeFromGroup(groups map[string][]*entry, key string, i int, pos func(*entry) *int) {
+	g := groups[key]
+	last := len(g) - 1
+	if i != last {
+		g[i] = g[last]
+		*pos(g[i]) = i
+	}
+	g[last] = nil
+	if last == 0 {
+		delete(groups, key)
+		return
+	}
+	groups[key] = g[:last]
+}
