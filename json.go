@@ -1,0 +1,511 @@
+package sessionstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// JSON of the model types is Polar's wire format (see
+// shared/reference/polar-member-session.md):
+//
+//   - snake_case keys in Polar's order, every key always written, nullable
+//     fields as explicit null;
+//   - timestamps as in jsontime.go;
+//   - TaxID as a two-element array, metadata values keeping their kind.
+//
+// The MarshalJSON methods write no HTML escapes: "&" in a URL stays "&", as
+// Polar writes it. json.Marshal escapes <, > and & in the result again (it
+// does so for the output of every Marshaler); the bytes are then not the same
+// but the JSON means the same. For Polar's exact bytes call MarshalJSON, or
+// use a json.Encoder with SetEscapeHTML(false).
+//
+// Decoding matches keys exactly (encoding/json alone would also accept
+// "Created_At"), ignores unknown keys, leaves the zero value for a missing
+// key, and replaces the whole value: nothing from the receiver's previous
+// contents survives. JSON null for a whole object leaves the receiver
+// unchanged, as encoding/json does.
+
+// memberSessionWire is MemberSession on the wire. Field order is key order.
+type memberSessionWire struct {
+	CreatedAt       jsonTime  `json:"created_at"`
+	ModifiedAt      *jsonTime `json:"modified_at"`
+	ID              string    `json:"id"`
+	Token           string    `json:"token"`
+	ExpiresAt       jsonTime  `json:"expires_at"`
+	ReturnURL       *string   `json:"return_url"`
+	MemberPortalURL string    `json:"member_portal_url"`
+	MemberID        string    `json:"member_id"`
+	Member          Member    `json:"member"`
+	CustomerID      string    `json:"customer_id"`
+	Customer        Customer  `json:"customer"`
+}
+
+// memberWire is Member on the wire.
+type memberWire struct {
+	ID         string     `json:"id"`
+	CreatedAt  jsonTime   `json:"created_at"`
+	ModifiedAt *jsonTime  `json:"modified_at"`
+	CustomerID string     `json:"customer_id"`
+	Email      string     `json:"email"`
+	Name       *string    `json:"name"`
+	ExternalID *string    `json:"external_id"`
+	Role       MemberRole `json:"role"`
+}
+
+// customerWire is Customer on the wire.
+type customerWire struct {
+	ID             string        `json:"id"`
+	CreatedAt      jsonTime      `json:"created_at"`
+	ModifiedAt     *jsonTime     `json:"modified_at"`
+	Metadata       Metadata      `json:"metadata"`
+	ExternalID     *string       `json:"external_id"`
+	Email          string        `json:"email"`
+	EmailVerified  bool          `json:"email_verified"`
+	Type           *CustomerType `json:"type"`
+	Name           *string       `json:"name"`
+	BillingAddress *Address      `json:"billing_address"`
+	TaxID          *TaxID        `json:"tax_id"`
+	Locale         *string       `json:"locale"`
+	OrganizationID string        `json:"organization_id"`
+	DeletedAt      *jsonTime     `json:"deleted_at"`
+	AvatarURL      string        `json:"avatar_url"`
+}
+
+// addressWire is Address on the wire, in the order of Polar's example.
+type addressWire struct {
+	Line1      *string `json:"line1"`
+	Line2      *string `json:"line2"`
+	PostalCode *string `json:"postal_code"`
+	City       *string `json:"city"`
+	State      *string `json:"state"`
+	Country    string  `json:"country"`
+}
+
+// MarshalJSON writes the session in Polar's wire format, token and portal URL
+// included as stored in s (the JSON is Polar's create response). The fmt and
+// log/slog forms of a MemberSession still never show the token.
+func (s MemberSession) MarshalJSON() ([]byte, error) {
+	return marshalWire(memberSessionWire{
+		CreatedAt:       jsonTime(s.CreatedAt),
+		ModifiedAt:      toJSONTime(s.ModifiedAt),
+		ID:              s.ID,
+		Token:           s.Token,
+		ExpiresAt:       jsonTime(s.ExpiresAt),
+		ReturnURL:       s.ReturnURL,
+		MemberPortalURL: s.MemberPortalURL,
+		MemberID:        s.MemberID,
+		Member:          s.Member,
+		CustomerID:      s.CustomerID,
+		Customer:        s.Customer,
+	})
+}
+
+// UnmarshalJSON reads a session in Polar's wire format. Timestamps may have
+// any offset and fraction; they are stored in UTC, truncated to the
+// microsecond.
+func (s *MemberSession) UnmarshalJSON(data []byte) error {
+	if isJSONNull(data) {
+		return nil
+	}
+	var w memberSessionWire
+	if err := unmarshalWire(data, &w); err != nil {
+		return err
+	}
+	*s = MemberSession{
+		CreatedAt:       timeOf(w.CreatedAt),
+		ModifiedAt:      fromJSONTime(w.ModifiedAt),
+		ID:              w.ID,
+		Token:           w.Token,
+		ExpiresAt:       timeOf(w.ExpiresAt),
+		ReturnURL:       w.ReturnURL,
+		MemberPortalURL: w.MemberPortalURL,
+		MemberID:        w.MemberID,
+		Member:          w.Member,
+		CustomerID:      w.CustomerID,
+		Customer:        w.Customer,
+	}
+	return nil
+}
+
+// MarshalJSON writes the member in Polar's wire format.
+func (m Member) MarshalJSON() ([]byte, error) {
+	return marshalWire(memberWire{
+		ID:         m.ID,
+		CreatedAt:  jsonTime(m.CreatedAt),
+		ModifiedAt: toJSONTime(m.ModifiedAt),
+		CustomerID: m.CustomerID,
+		Email:      m.Email,
+		Name:       m.Name,
+		ExternalID: m.ExternalID,
+		Role:       m.Role,
+	})
+}
+
+// UnmarshalJSON reads a member in Polar's wire format.
+func (m *Member) UnmarshalJSON(data []byte) error {
+	if isJSONNull(data) {
+		return nil
+	}
+	var w memberWire
+	if err := unmarshalWire(data, &w); err != nil {
+		return err
+	}
+	*m = Member{
+		ID:         w.ID,
+		CreatedAt:  timeOf(w.CreatedAt),
+		ModifiedAt: fromJSONTime(w.ModifiedAt),
+		CustomerID: w.CustomerID,
+		Email:      w.Email,
+		Name:       w.Name,
+		ExternalID: w.ExternalID,
+		Role:       w.Role,
+	}
+	return nil
+}
+
+// MarshalJSON writes the customer in Polar's wire format. A nil Type or
+// Locale is written as null; a nil Metadata as {}.
+func (c Customer) MarshalJSON() ([]byte, error) {
+	return marshalWire(customerWire{
+		ID:             c.ID,
+		CreatedAt:      jsonTime(c.CreatedAt),
+		ModifiedAt:     toJSONTime(c.ModifiedAt),
+		Metadata:       c.Metadata,
+		ExternalID:     c.ExternalID,
+		Email:          c.Email,
+		EmailVerified:  c.EmailVerified,
+		Type:           c.Type,
+		Name:           c.Name,
+		BillingAddress: c.BillingAddress,
+		TaxID:          c.TaxID,
+		Locale:         c.Locale,
+		OrganizationID: c.OrganizationID,
+		DeletedAt:      toJSONTime(c.DeletedAt),
+		AvatarURL:      c.AvatarURL,
+	})
+}
+
+// UnmarshalJSON reads a customer in Polar's wire format. A missing or null
+// type or locale leaves the field nil.
+func (c *Customer) UnmarshalJSON(data []byte) error {
+	if isJSONNull(data) {
+		return nil
+	}
+	var w customerWire
+	if err := unmarshalWire(data, &w); err != nil {
+		return err
+	}
+	*c = Customer{
+		ID:             w.ID,
+		CreatedAt:      timeOf(w.CreatedAt),
+		ModifiedAt:     fromJSONTime(w.ModifiedAt),
+		Metadata:       w.Metadata,
+		ExternalID:     w.ExternalID,
+		Email:          w.Email,
+		EmailVerified:  w.EmailVerified,
+		Type:           w.Type,
+		Name:           w.Name,
+		BillingAddress: w.BillingAddress,
+		TaxID:          w.TaxID,
+		Locale:         w.Locale,
+		OrganizationID: w.OrganizationID,
+		DeletedAt:      fromJSONTime(w.DeletedAt),
+		AvatarURL:      w.AvatarURL,
+	}
+	return nil
+}
+
+// MarshalJSON writes the address in Polar's wire format, every key present.
+func (a Address) MarshalJSON() ([]byte, error) {
+	return marshalWire(addressWire(a))
+}
+
+// UnmarshalJSON reads an address in Polar's wire format.
+func (a *Address) UnmarshalJSON(data []byte) error {
+	if isJSONNull(data) {
+		return nil
+	}
+	var w addressWire
+	if err := unmarshalWire(data, &w); err != nil {
+		return err
+	}
+	*a = Address(w)
+	return nil
+}
+
+// MarshalJSON writes the tax ID as the two-element array [value, format].
+func (t TaxID) MarshalJSON() ([]byte, error) {
+	return marshalWire([2]string{t.Value, t.Format})
+}
+
+// UnmarshalJSON reads the two-element array [value, format]; anything but
+// exactly two strings is an error.
+func (t *TaxID) UnmarshalJSON(data []byte) error {
+	if isJSONNull(data) {
+		return nil
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("sessionstore: tax ID: %w", typeError(err, "a JSON array [value, format]"))
+	}
+	if len(raw) != 2 {
+		return fmt.Errorf("sessionstore: tax ID has %d elements, want 2 (value, format)", len(raw))
+	}
+	var parts [2]string
+	for i, r := range raw {
+		r = bytes.TrimSpace(r)
+		if len(r) == 0 || r[0] != '"' {
+			return fmt.Errorf("sessionstore: tax ID element %d is not a string", i)
+		}
+		if err := json.Unmarshal(r, &parts[i]); err != nil {
+			return err
+		}
+	}
+	*t = TaxID{Value: parts[0], Format: parts[1]}
+	return nil
+}
+
+// MarshalJSON writes the metadata as a JSON object with its keys sorted, as
+// encoding/json does for maps. A nil Metadata is written as {}, because
+// Polar's metadata is never null. A value of kind MetadataNone, or a NaN or
+// infinite float, is an error.
+func (m Metadata) MarshalJSON() ([]byte, error) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b := []byte{'{'}
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		kb, err := marshalWire(k)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, kb...)
+		b = append(b, ':')
+		vb, err := m[k].MarshalJSON()
+		if err != nil {
+			return nil, fmt.Errorf("sessionstore: metadata %s: %w", kb, err)
+		}
+		b = append(b, vb...)
+	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON reads a JSON object of metadata values into a new map that
+// replaces m. JSON null leaves m unchanged. Each value must be a string, a
+// number or a boolean; see MetadataValue.UnmarshalJSON.
+func (m *Metadata) UnmarshalJSON(data []byte) error {
+	if isJSONNull(data) {
+		return nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("sessionstore: metadata: %w", typeError(err, "a JSON object"))
+	}
+	md := make(Metadata, len(raw))
+	for k, r := range raw {
+		var v MetadataValue
+		if err := v.UnmarshalJSON(r); err != nil {
+			return wrapField(strconv.Quote(k), err)
+		}
+		md[k] = v
+	}
+	*m = md
+	return nil
+}
+
+// MarshalJSON writes the value keeping its kind: a string, an integer (1), a
+// float that always has a decimal point or exponent (1.0, 1.5, 1e+21), or a
+// boolean. Floats are written as encoding/json writes a float64, with ".0"
+// added when that text has neither '.' nor an exponent. The zero value and
+// NaN or infinite floats are errors.
+func (v MetadataValue) MarshalJSON() ([]byte, error) {
+	switch v.kind {
+	case MetadataString:
+		return marshalWire(v.str)
+	case MetadataInt:
+		return strconv.AppendInt(nil, v.Int(), 10), nil
+	case MetadataFloat:
+		return appendMetadataFloat(nil, v.Float())
+	case MetadataBool:
+		return strconv.AppendBool(nil, v.Bool()), nil
+	}
+	return nil, errors.New("sessionstore: metadata value has no kind")
+}
+
+// UnmarshalJSON reads a metadata value keeping its kind: a JSON string is a
+// string value; a number without '.', 'e' or 'E' is an integer (an error
+// beyond int64); any other number is a float (1.0, 1e3; an error beyond
+// float64); true and false are booleans. null, arrays and objects are errors.
+func (v *MetadataValue) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return errors.New("sessionstore: empty metadata value")
+	}
+	switch c := data[0]; {
+	case c == '"':
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		*v = StringValue(s)
+	case c == 't' || c == 'f':
+		var b bool
+		if err := json.Unmarshal(data, &b); err != nil {
+			return err
+		}
+		*v = BoolValue(b)
+	case c == '-' || (c >= '0' && c <= '9'):
+		var n json.Number
+		if err := json.Unmarshal(data, &n); err != nil {
+			return err
+		}
+		s := string(n)
+		if strings.ContainsAny(s, ".eE") {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return fmt.Errorf("sessionstore: metadata float %.40s out of range", s)
+			}
+			*v = FloatValue(f)
+		} else {
+			i, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return fmt.Errorf("sessionstore: metadata integer %.40s out of int64 range", s)
+			}
+			*v = IntValue(i)
+		}
+	case c == 'n':
+		return errors.New("sessionstore: metadata value is null; want a string, number or boolean")
+	case c == '[':
+		return errors.New("sessionstore: metadata value is an array; want a string, number or boolean")
+	case c == '{':
+		return errors.New("sessionstore: metadata value is an object; want a string, number or boolean")
+	default:
+		return errors.New("sessionstore: metadata value is not valid JSON")
+	}
+	return nil
+}
+
+// appendMetadataFloat appends f as encoding/json writes a float64, plus ".0"
+// when that has no '.' or exponent, so that it reads back as a float.
+func appendMetadataFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, fmt.Errorf("sessionstore: metadata float %v has no JSON form", f)
+	}
+	start := len(b)
+	// The same choice of format as encoding/json's float64 encoder (ES6).
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// Clean up e-09 to e-9.
+		n := len(b)
+		if n-start >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	if !bytes.ContainsAny(b[start:], ".eE") {
+		b = append(b, '.', '0')
+	}
+	return b, nil
+}
+
+// marshalWire encodes v like json.Marshal but without HTML escapes, so that
+// "&" in a URL stays "&" as in Polar's JSON.
+func marshalWire(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
+
+// unmarshalWire decodes the JSON object data into the wire struct that dst
+// points to. Unlike encoding/json it matches keys exactly, by each field's
+// json tag; unknown keys are ignored and missing keys leave the field zero.
+// A duplicate key counts once, with its last value.
+func unmarshalWire(data []byte, dst any) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return &decodeError{err: typeError(err, "a JSON object")}
+	}
+	v := reflect.ValueOf(dst).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		r, ok := raw[name]
+		if !ok {
+			continue
+		}
+		if err := json.Unmarshal(r, v.Field(i).Addr().Interface()); err != nil {
+			return wrapField(name, err)
+		}
+	}
+	return nil
+}
+
+// decodeError is a JSON decoding error at a path of keys, such as
+// customer.tax_id.
+type decodeError struct {
+	path string
+	err  error
+}
+
+// Error returns "sessionstore: decode JSON <path>: <reason>".
+func (e *decodeError) Error() string {
+	msg := strings.TrimPrefix(e.err.Error(), "sessionstore: ")
+	if e.path == "" {
+		return "sessionstore: decode JSON: " + msg
+	}
+	return "sessionstore: decode JSON " + e.path + ": " + msg
+}
+
+// Unwrap returns the underlying error.
+func (e *decodeError) Unwrap() error { return e.err }
+
+// wrapField puts the key name in front of the path of err.
+func wrapField(name string, err error) error {
+	if de, ok := err.(*decodeError); ok {
+		path := name
+		if de.path != "" {
+			path += "." + de.path
+		}
+		return &decodeError{path: path, err: de.err}
+	}
+	return &decodeError{path: name, err: err}
+}
+
+// typeError rewords an *json.UnmarshalTypeError, which names an internal Go
+// type, as "want <want>, got <JSON kind>"; other errors pass unchanged.
+func typeError(err error, want string) error {
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		return fmt.Errorf("want %s, got %s", want, ute.Value)
+	}
+	return err
+}
+
+// isJSONNull reports whether data is the JSON literal null.
+func isJSONNull(data []byte) bool {
+	return string(bytes.TrimSpace(data)) == "null"
+}
+
+// timeOf converts a wire time to a time.Time.
+func timeOf(t jsonTime) time.Time { return time.Time(t) }
