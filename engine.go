@@ -88,28 +88,6 @@ func liveErr(r *Record, now time.Time) error {
 	return nil
 }
 
-// session returns the caller's copy of r, without token.
-func (r *Record) session() *MemberSession {
-	s := &MemberSession{
-		CreatedAt:  r.CreatedAt,
-		ID:         r.ID,
-		ExpiresAt:  r.ExpiresAt,
-		MemberID:   r.Member.ID,
-		Member:     r.Member.clone(),
-		CustomerID: r.Customer.ID,
-		Customer:   r.Customer.clone(),
-	}
-	if !r.ModifiedAt.IsZero() {
-		t := r.ModifiedAt
-		s.ModifiedAt = &t
-	}
-	if r.ReturnURL != "" {
-		u := r.ReturnURL
-		s.ReturnURL = &u
-	}
-	return s
-}
-
 // Create implements Store.Create.
 func (e *Engine) Create(ctx context.Context, p CreateParams) (*MemberSession, error) {
 	if err := e.check(ctx); err != nil {

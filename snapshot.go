@@ -1,0 +1,81 @@
+package sessionstore
+
+import (
+	"maps"
+	"time"
+)
+
+// sessionBlock is a MemberSession together with the values its pointer
+// fields point to, so that handing out a private copy of a stored session
+// costs one allocation (plus the metadata map) instead of one per field.
+// Strings are immutable and are shared as they are.
+type sessionBlock struct {
+	s MemberSession
+
+	modifiedAt, memberModifiedAt, customerModifiedAt, deletedAt time.Time
+
+	returnURL, memberName, memberExternalID string
+	customerExternalID, customerName        string
+	locale                                  string
+	customerType                            CustomerType
+	taxID                                   TaxID
+	address                                 Address
+	line1, line2, postalCode, city, state   string
+}
+
+// copyInto points dst at a copy of *src kept in slot, or sets it to nil.
+func copyInto[T any](dst **T, src *T, slot *T) {
+	if src == nil {
+		*dst = nil
+		return
+	}
+	*slot = *src
+	*dst = slot
+}
+
+// session returns the caller's copy of r, without token: one allocation
+// for the session and everything its pointers reach, one for the metadata.
+func (r *Record) session() *MemberSession {
+	b := &sessionBlock{}
+	s := &b.s
+	s.CreatedAt = r.CreatedAt
+	s.ID = r.ID
+	s.ExpiresAt = r.ExpiresAt
+	if !r.ModifiedAt.IsZero() {
+		b.modifiedAt = r.ModifiedAt
+		s.ModifiedAt = &b.modifiedAt
+	}
+	if r.ReturnURL != "" {
+		b.returnURL = r.ReturnURL
+		s.ReturnURL = &b.returnURL
+	}
+
+	s.MemberID = r.Member.ID
+	s.Member = *r.Member
+	m := &s.Member
+	copyInto(&m.ModifiedAt, m.ModifiedAt, &b.memberModifiedAt)
+	copyInto(&m.Name, m.Name, &b.memberName)
+	copyInto(&m.ExternalID, m.ExternalID, &b.memberExternalID)
+
+	s.CustomerID = r.Customer.ID
+	s.Customer = *r.Customer
+	c := &s.Customer
+	c.Metadata = maps.Clone(c.Metadata)
+	copyInto(&c.ModifiedAt, c.ModifiedAt, &b.customerModifiedAt)
+	copyInto(&c.ExternalID, c.ExternalID, &b.customerExternalID)
+	copyInto(&c.Type, c.Type, &b.customerType)
+	copyInto(&c.Name, c.Name, &b.customerName)
+	copyInto(&c.TaxID, c.TaxID, &b.taxID)
+	copyInto(&c.Locale, c.Locale, &b.locale)
+	copyInto(&c.DeletedAt, c.DeletedAt, &b.deletedAt)
+	if c.BillingAddress != nil {
+		copyInto(&c.BillingAddress, c.BillingAddress, &b.address)
+		a := c.BillingAddress
+		copyInto(&a.Line1, a.Line1, &b.line1)
+		copyInto(&a.Line2, a.Line2, &b.line2)
+		copyInto(&a.PostalCode, a.PostalCode, &b.postalCode)
+		copyInto(&a.City, a.City, &b.city)
+		copyInto(&a.State, a.State, &b.state)
+	}
+	return s
+}
