@@ -1,0 +1,164 @@
+package sessionhttp
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/memberkit/sessionstore"
+)
+
+// The error codes written in the "error" member of a JSON error body and
+// returned by Code.
+const (
+	// CodeMissingToken means the request carries no session token.
+	CodeMissingToken = "missing_token"
+	// CodeMalformedToken means the token has the wrong shape; storage was
+	// not touched.
+	CodeMalformedToken = "malformed_token"
+	// CodeInvalidToken means no live session has this token: it is
+	// unknown, revoked or purged, or its customer is deleted.
+	CodeInvalidToken = "invalid_token"
+	// CodeExpired means the session exists but has expired.
+	CodeExpired = "expired"
+	// CodeForbidden means the member has none of the roles RequireRole asks for.
+	CodeForbidden = "forbidden"
+	// CodeUnavailable means the store failed; the token may well be valid.
+	CodeUnavailable = "unavailable"
+)
+
+// Sentinel causes for the failures that do not come from the store. They
+// are the Err of the *Error the middleware reports.
+var (
+	// ErrMissingToken reports a request without a session token.
+	ErrMissingToken = errors.New("sessionhttp: no session token")
+	// ErrForbidden reports a member without any of the required roles.
+	ErrForbidden = errors.New("sessionhttp: member lacks the required role")
+)
+
+// Source tells where the middleware found a token.
+type Source string
+
+// The token sources, in the order the middleware looks at them.
+const (
+	// SourceNone means the request carried no token.
+	SourceNone Source = ""
+	// SourceHeader is an "Authorization: Bearer" header.
+	SourceHeader Source = "header"
+	// SourceLink is the member_session_token query parameter of a portal link.
+	SourceLink Source = "link"
+	// SourceCookie is the session cookie.
+	SourceCookie Source = "cookie"
+)
+
+// Error is the error the middleware, RequireRole, Logout and
+// LogoutEverywhere hand to the error handler. Its message never contains a
+// token.
+type Error struct {
+	// Code is one of the Code constants.
+	Code string
+	// Source is where the rejected token came from; SourceNone when there
+	// was none, or for CodeForbidden.
+	Source Source
+	// Err is the cause: a sessionstore sentinel (ErrExpired, ErrNotFound,
+	// ErrMalformedToken), ErrMissingToken, ErrForbidden, or the store's
+	// error for CodeUnavailable.
+	Err error
+}
+
+// Error returns "sessionhttp: <code>: <cause>".
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return "sessionhttp: " + e.Code
+	}
+	return "sessionhttp: " + e.Code + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause, so that errors.Is matches the sessionstore
+// sentinels.
+func (e *Error) Unwrap() error { return e.Err }
+
+// StatusCode returns the HTTP status for the error's code: 401 for the token
+// codes, 403 for CodeForbidden, 503 for CodeUnavailable and anything else.
+func (e *Error) StatusCode() int { return statusOf(e.Code) }
+
+func statusOf(code string) int {
+	switch code {
+	case CodeMissingToken, CodeMalformedToken, CodeInvalidToken, CodeExpired:
+		return http.StatusUnauthorized
+	case CodeForbidden:
+		return http.StatusForbidden
+	default:
+		return http.StatusServiceUnavailable
+	}
+}
+
+// Code returns the error code for err: the Code of an *Error in its chain,
+// else the code a Store error maps to (sessionstore.ErrExpired is
+// CodeExpired, ErrMalformedToken CodeMalformedToken, ErrNotFound
+// CodeInvalidToken, ErrMissingToken CodeMissingToken, ErrForbidden
+// CodeForbidden, anything else CodeUnavailable). Code(nil) is "".
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return codeOf(err)
+}
+
+// codeOf classifies an error returned by Store.Lookup and friends.
+func codeOf(err error) string {
+	switch {
+	case errors.Is(err, sessionstore.ErrExpired):
+		return CodeExpired
+	case errors.Is(err, sessionstore.ErrMalformedToken):
+		return CodeMalformedToken
+	case errors.Is(err, sessionstore.ErrNotFound):
+		return CodeInvalidToken
+	case errors.Is(err, ErrMissingToken):
+		return CodeMissingToken
+	case errors.Is(err, ErrForbidden):
+		return CodeForbidden
+	default:
+		return CodeUnavailable
+	}
+}
+
+// WriteError is the default error responder. It writes err's status (see
+// Error.StatusCode), a JSON body {"error": code}, and for a 401 the
+// WWW-Authenticate challenge of RFC 6750: "Bearer" when the token was
+// missing, `Bearer error="invalid_token"` otherwise. The response is marked
+// "Cache-Control: no-store". A custom ErrorHandler may call it for the cases
+// it does not handle itself.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	code := Code(err)
+	if code == "" {
+		code = CodeUnavailable
+	}
+	status := statusOf(code)
+	h := w.Header()
+	if status == http.StatusUnauthorized {
+		if code == CodeMissingToken {
+			h.Set("WWW-Authenticate", "Bearer")
+		} else {
+			h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		}
+	}
+	writeJSON(w, status, map[string]string{"error": code})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	body, err := json.Marshal(v)
+	if err != nil { // a map of strings always marshals
+		body = []byte(`{"error":"unavailable"}`)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
