@@ -1,0 +1,46 @@
+package sessionstore
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+)
+
+// FuzzRecordDecode feeds arbitrary bytes to UnmarshalBinary: it must never
+// panic, must fail only with ErrCorrupt, and whatever it accepts must
+// survive a re-encode and decode unchanged.
+func FuzzRecordDecode(f *testing.F) {
+	for _, r := range []*Record{codecRichRecord(), codecBareRecord()} {
+		f.Add(codecMarshal(f, r))
+	}
+	f.Add(codecBareEncoding(flagCusMetadata|flagCusType|flagCusAddress|flagAddrLine2, nil))
+	f.Add([]byte{})
+	f.Add([]byte{recordVersion})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Record
+		if err := r.UnmarshalBinary(data); err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		enc, err := r.MarshalBinary()
+		if err != nil {
+			t.Fatalf("decoded record does not encode: %v", err)
+		}
+		if len(enc) > len(data) {
+			t.Fatalf("re-encoding grew from %d to %d bytes", len(data), len(enc))
+		}
+		var again Record
+		if err := again.UnmarshalBinary(enc); err != nil {
+			t.Fatalf("re-encoded record does not decode: %v", err)
+		}
+		if !reflect.DeepEqual(&r, &again) {
+			t.Fatalf("decode, encode, decode differs:\n%#v\n%#v", &r, &again)
+		}
+		enc2, err := again.MarshalBinary()
+		if err != nil || string(enc2) != string(enc) {
+			t.Fatalf("encoding is not stable: %v", err)
+		}
+	})
+}

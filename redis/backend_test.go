@@ -1,0 +1,721 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/memberkit/sessionstore"
+)
+
+// These tests drive the backend directly through the Backend interface,
+// and look at what it leaves in Redis.
+
+var bg = context.Background()
+
+func sel(i sessionstore.Index, key string) sessionstore.Selector {
+	return sessionstore.Selector{Index: i, Key: key}
+}
+
+func mustInsert(t *testing.T, b *backend, recs ...*sessionstore.Record) {
+	t.Helper()
+	for _, r := range recs {
+		if err := b.Insert(bg, r); err != nil {
+			t.Fatalf("Insert: %v", err)
+		}
+	}
+}
+
+func ids(recs []*sessionstore.Record) []string {
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = r.ID
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sameIDs(a, b []string) bool {
+	return fmt.Sprint(a) == fmt.Sprint(b)
+}
+
+// dumpAll returns every key of the prefix with its DUMP, to compare the
+// whole state before and after an operation.
+func dumpAll(t *testing.T, c *goredis.Client, prefix string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, k := range scanKeys(t, bg, c, prefix) {
+		d, err := c.Dump(bg, k).Result()
+		if err != nil {
+			t.Fatalf("DUMP %s: %v", k, err)
+		}
+		out[k] = d
+	}
+	return out
+}
+
+func TestBackendInsertFindSelect(t *testing.T) {
+	b, clk, _, _ := newTestBackend(t)
+	c0, c1 := testCustomer(0), testCustomer(1)
+	m0, m1, m2 := testMember(c0, 0), testMember(c0, 1), testMember(c1, 0)
+	r1 := newRecord(m0, c0, clk.Now(), time.Hour)
+	r1.ReturnURL = "https://example.com/back"
+	r1.ModifiedAt = clk.Now().Truncate(time.Microsecond)
+	r2 := newRecord(m0, c0, clk.Now(), 2*time.Hour)
+	r3 := newRecord(m1, c0, clk.Now(), time.Hour)
+	r4 := newRecord(m2, c1, clk.Now(), time.Hour)
+	mustInsert(t, b, r1, r2, r3, r4)
+
+	for _, want := range []*sessionstore.Record{r1, r2, r3, r4} {
+		got, err := b.Find(bg, want.TokenHash)
+		if err != nil {
+			t.Fatalf("Find: %v", err)
+		}
+		if d := sameRecord(got, want); d != "" {
+			t.Errorf("Find returned a record whose %s differs", d)
+		}
+		recs, err := b.Select(bg, sel(sessionstore.IndexID, want.ID))
+		if err != nil || len(recs) != 1 || sameRecord(recs[0], want) != "" {
+			t.Errorf("Select by ID = %v, %v", recs, err)
+		}
+	}
+	other := r1.TokenHash
+	other[0] ^= 1
+	if _, err := b.Find(bg, other); !errors.Is(err, sessionstore.ErrNotFound) {
+		t.Errorf("Find(unknown) = %v, want ErrNotFound", err)
+	}
+	for _, tc := range []struct {
+		sel  sessionstore.Selector
+		want []*sessionstore.Record
+	}{
+		{sel(sessionstore.IndexMember, m0.ID), []*sessionstore.Record{r1, r2}},
+		{sel(sessionstore.IndexMember, m1.ID), []*sessionstore.Record{r3}},
+		{sel(sessionstore.IndexCustomer, c0.ID), []*sessionstore.Record{r1, r2, r3}},
+		{sel(sessionstore.IndexCustomer, c1.ID), []*sessionstore.Record{r4}},
+		{sel(sessionstore.IndexMember, "nobody"), nil},
+		{sel(sessionstore.IndexCustomer, "nobody"), nil},
+		{sel(sessionstore.IndexID, "00000000-0000-4000-8000-000000000000"), nil},
+	} {
+		got, err := b.Select(bg, tc.sel)
+		if err != nil {
+			t.Fatalf("Select(%v): %v", tc.sel, err)
+		}
+		if got == nil {
+			t.Errorf("Select(%v) = nil, want an empty slice", tc.sel)
+		}
+		if !sameIDs(ids(got), ids(tc.want)) {
+			t.Errorf("Select(%v) = %v, want %v", tc.sel, ids(got), ids(tc.want))
+		}
+	}
+
+	// Inserting the same token hash or ID again fails and changes nothing.
+	dup := *r1
+	if err := b.Insert(bg, &dup); err == nil || errors.Is(err, sessionstore.ErrNotFound) {
+		t.Errorf("Insert(duplicate) = %v, want an error", err)
+	}
+}
+
+func TestBackendKeyLayoutAndTTL(t *testing.T) {
+	b, clk, c, prefix := newTestBackend(t)
+	cu := testCustomer(0)
+	m := testMember(cu, 0)
+	m.ID = "odd {member} id ü" // braces in an ID must not move the slot
+	r := newRecord(m, cu, clk.Now(), 2*time.Hour)
+	mustInsert(t, b, r)
+
+	tag := "{" + prefix + "}"
+	h := r.TokenHash.String()
+	want := []string{tag + "s:" + h, tag + "id:" + r.ID, tag + "mem:" + m.ID, tag + "cus:" + cu.ID, tag + "exp"}
+	got := scanKeys(t, bg, c, prefix)
+	sort.Strings(got)
+	sort.Strings(want)
+	if !sameIDs(got, want) {
+		t.Fatalf("keys = %q, want %q", got, want)
+	}
+	slot := keySlot(want[0])
+	for _, k := range got {
+		if keySlot(k) != slot {
+			t.Errorf("key %q is in slot %d, want %d", k, keySlot(k), slot)
+		}
+	}
+	if typ := c.Type(bg, tag+"s:"+h).Val(); typ != "hash" {
+		t.Errorf("record key type %q", typ)
+	}
+	if got := c.Get(bg, tag+"id:"+r.ID).Val(); got != h {
+		t.Errorf("ID key holds %q, want %q", got, h)
+	}
+	if s := c.ZScore(bg, tag+"exp", h).Val(); int64(s) != r.ExpiresAt.UnixMicro() {
+		t.Errorf("expiry score %v, want %d", s, r.ExpiresAt.UnixMicro())
+	}
+
+	// The TTL is relative to the store's clock (which is years from wall
+	// time): 2h of life plus the 1h margin.
+	wantTTL := 3 * time.Hour
+	for _, k := range got {
+		ttl := c.PTTL(bg, k).Val()
+		if ttl < wantTTL-time.Minute || ttl > wantTTL {
+			t.Errorf("PTTL(%s) = %v, want about %v", k, ttl, wantTTL)
+		}
+	}
+
+	// A Put that extends the record extends its keys and the index keys.
+	clk.Advance(30 * time.Minute)
+	now := clk.Now().Truncate(time.Microsecond)
+	changes, err := b.Edit(bg, sel(sessionstore.IndexID, r.ID), func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+		next := *cur
+		next.ExpiresAt = now.Add(10 * time.Hour)
+		next.ModifiedAt = now
+		return sessionstore.Put, &next, nil
+	})
+	if err != nil || len(changes) != 1 || changes[0].New == nil {
+		t.Fatalf("Edit = %v, %v", changes, err)
+	}
+	wantTTL = 11 * time.Hour
+	for _, k := range got {
+		ttl := c.PTTL(bg, k).Val()
+		if ttl < wantTTL-time.Minute || ttl > wantTTL {
+			t.Errorf("after extend, PTTL(%s) = %v, want about %v", k, ttl, wantTTL)
+		}
+	}
+	if s := c.ZScore(bg, tag+"exp", h).Val(); int64(s) != now.Add(10*time.Hour).UnixMicro() {
+		t.Errorf("expiry score after extend %v", s)
+	}
+	back, err := b.Find(bg, r.TokenHash)
+	if err != nil || !back.ExpiresAt.Equal(now.Add(10*time.Hour)) || !back.ModifiedAt.Equal(now) {
+		t.Errorf("Find after extend = %+v, %v", back, err)
+	}
+}
+
+// keySlot is Redis Cluster's HASH_SLOT: CRC16 (XMODEM) of the hash tag,
+// or of the whole key when it has none, modulo 16384.
+func keySlot(key string) int {
+	if i := indexByte(key, '{'); i >= 0 {
+		if j := indexByte(key[i+1:], '}'); j > 0 {
+			key = key[i+1 : i+1+j]
+		}
+	}
+	var crc uint16
+	for i := 0; i < len(key); i++ {
+		crc ^= uint16(key[i]) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return int(crc) % 16384
+}
+
+func indexByte(s string, c byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestKeySlotMatchesRedis(t *testing.T) {
+	// CRC16/XMODEM's check value, and CLUSTER KEYSLOT of a few keys.
+	for key, want := range map[string]int{"123456789": 0x31c3, "foo": 12182, "{foo}bar": 12182, "a{foo}{x}": 12182} {
+		if got := keySlot(key); got != want {
+			t.Errorf("keySlot(%q) = %d, want %d", key, got, want)
+		}
+	}
+}
+
+func TestBackendEditDeleteLeavesNoKeys(t *testing.T) {
+	b, clk, c, prefix := newTestBackend(t)
+	cu := testCustomer(0)
+	m0, m1 := testMember(cu, 0), testMember(cu, 1)
+	a, bb, cc := newRecord(m0, cu, clk.Now(), time.Hour), newRecord(m0, cu, clk.Now(), time.Hour), newRecord(m1, cu, clk.Now(), time.Hour)
+	mustInsert(t, b, a, bb, cc)
+
+	del := func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+		return sessionstore.Delete, nil, nil
+	}
+	changes, err := b.Edit(bg, sel(sessionstore.IndexMember, m0.ID), del)
+	if err != nil || len(changes) != 2 {
+		t.Fatalf("Edit(member) = %d changes, %v", len(changes), err)
+	}
+	for _, ch := range changes {
+		if ch.New != nil || ch.Old == nil {
+			t.Errorf("delete change %+v", ch)
+		}
+	}
+	for _, r := range []*sessionstore.Record{a, bb} {
+		if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
+			t.Errorf("Find(revoked) = %v", err)
+		}
+	}
+	if got, _ := b.Select(bg, sel(sessionstore.IndexCustomer, cu.ID)); !sameIDs(ids(got), []string{cc.ID}) {
+		t.Errorf("customer's sessions after member revoke = %v", ids(got))
+	}
+	if _, err := b.Edit(bg, sel(sessionstore.IndexID, cc.ID), del); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Edit(bg, sel(sessionstore.IndexID, cc.ID), del); !errors.Is(err, sessionstore.ErrNotFound) {
+		t.Errorf("Edit(deleted ID) = %v, want ErrNotFound", err)
+	}
+	if keys := scanKeys(t, bg, c, prefix); len(keys) != 0 {
+		t.Errorf("keys left after every session was deleted: %q", keys)
+	}
+	// An empty group is no error, and no change.
+	changes, err = b.Edit(bg, sel(sessionstore.IndexMember, m0.ID), del)
+	if err != nil || changes == nil || len(changes) != 0 {
+		t.Errorf("Edit(empty member) = %v, %v", changes, err)
+	}
+}
+
+func TestBackendEditAbortWritesNothing(t *testing.T) {
+	b, clk, c, prefix := newTestBackend(t)
+	cu := testCustomer(0)
+	m := testMember(cu, 0)
+	recs := []*sessionstore.Record{newRecord(m, cu, clk.Now(), time.Hour), newRecord(m, cu, clk.Now(), time.Hour), newRecord(m, cu, clk.Now(), time.Hour)}
+	mustInsert(t, b, recs...)
+	before := dumpAll(t, c, prefix)
+
+	boom := &sessionstore.ValidationError{Field: "member.customer_id", Reason: "nope"}
+	calls := 0
+	_, err := b.Edit(bg, sel(sessionstore.IndexMember, m.ID), func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+		calls++
+		if calls == 3 { // the first two decided to write
+			return sessionstore.Keep, nil, boom
+		}
+		if calls == 1 {
+			return sessionstore.Delete, nil, nil
+		}
+		next := *cur
+		next.ReturnURL = "https://example.com/changed"
+		return sessionstore.Put, &next, nil
+	})
+	if err != boom {
+		t.Errorf("Edit returned %v, want fn's error itself", err)
+	}
+	if !errors.Is(err, sessionstore.ErrInvalid) {
+		t.Errorf("fn's validation error no longer matches ErrInvalid: %v", err)
+	}
+	after := dumpAll(t, c, prefix)
+	if fmt.Sprint(before) != fmt.Sprint(after) {
+		t.Errorf("an aborted edit changed Redis")
+	}
+
+	// A Put that changes the record's identity is refused, writing nothing.
+	_, err = b.Edit(bg, sel(sessionstore.IndexID, recs[0].ID), func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+		next := *cur
+		next.ID = "00000000-0000-4000-8000-000000000000"
+		return sessionstore.Put, &next, nil
+	})
+	if err == nil || errors.Is(err, sessionstore.ErrNotFound) {
+		t.Errorf("Edit with identity-changing Put = %v, want an error", err)
+	}
+	if fmt.Sprint(before) != fmt.Sprint(dumpAll(t, c, prefix)) {
+		t.Errorf("a refused Put changed Redis")
+	}
+}
+
+func TestBackendDeleteExpired(t *testing.T) {
+	b, clk, c, prefix := newTestBackend(t)
+	cu := testCustomer(0)
+	m0, m1 := testMember(cu, 0), testMember(cu, 1)
+	var short, long []*sessionstore.Record
+	for i := range 7 {
+		m := m0
+		if i%2 == 1 {
+			m = m1
+		}
+		short = append(short, newRecord(m, cu, clk.Now(), time.Duration(i+1)*time.Minute))
+		long = append(long, newRecord(m, cu, clk.Now(), 24*time.Hour))
+	}
+	mustInsert(t, b, short...)
+	mustInsert(t, b, long...)
+
+	// Nothing has expired yet.
+	if n, err := b.DeleteExpired(bg, clk.Now(), 100); n != 0 || err != nil {
+		t.Fatalf("DeleteExpired(now) = %d, %v", n, err)
+	}
+	// The cutoff is inclusive: at exactly 3 minutes, 3 records go.
+	cutoff := short[2].ExpiresAt
+	if n, err := b.DeleteExpired(bg, cutoff, 100); n != 3 || err != nil {
+		t.Fatalf("DeleteExpired(+3m) = %d, %v; want 3", n, err)
+	}
+	// The limit bounds one call.
+	clk.Advance(time.Hour)
+	if n, err := b.DeleteExpired(bg, clk.Now(), 2); n != 2 || err != nil {
+		t.Fatalf("DeleteExpired(limit 2) = %d, %v", n, err)
+	}
+	if n, err := b.DeleteExpired(bg, clk.Now(), 100); n != 2 || err != nil {
+		t.Fatalf("DeleteExpired(rest) = %d, %v; want 2", n, err)
+	}
+	if n, err := b.DeleteExpired(bg, clk.Now(), 0); n != 0 || err != nil {
+		t.Fatalf("DeleteExpired(limit 0) = %d, %v", n, err)
+	}
+	for _, r := range short {
+		if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
+			t.Errorf("expired record still found: %v", err)
+		}
+		if got, _ := b.Select(bg, sel(sessionstore.IndexID, r.ID)); len(got) != 0 {
+			t.Errorf("expired record still selectable by ID")
+		}
+	}
+	got, err := b.Select(bg, sel(sessionstore.IndexCustomer, cu.ID))
+	if err != nil || !sameIDs(ids(got), ids(long)) {
+		t.Errorf("customer's sessions after purge = %v, %v", ids(got), err)
+	}
+	tag := "{" + prefix + "}"
+	for _, k := range []string{tag + "mem:" + m0.ID, tag + "mem:" + m1.ID, tag + "cus:" + cu.ID, tag + "exp"} {
+		var n int64
+		if k == tag+"exp" {
+			n = c.ZCard(bg, k).Val()
+		} else {
+			n = c.SCard(bg, k).Val()
+		}
+		want := map[string]int64{tag + "mem:" + m0.ID: 4, tag + "mem:" + m1.ID: 3, tag + "cus:" + cu.ID: 7, tag + "exp": 7}[k]
+		if n != want {
+			t.Errorf("%s has %d entries, want %d", k, n, want)
+		}
+	}
+}
+
+func TestBackendPurgeKeepsExtended(t *testing.T) {
+	b, clk, _, _ := newTestBackend(t)
+	cu := testCustomer(0)
+	r := newRecord(testMember(cu, 0), cu, clk.Now(), time.Minute)
+	mustInsert(t, b, r)
+	// The record was picked as expired, then extended before the purge ran:
+	// purge re-checks the score and keeps it.
+	now := clk.Now().Truncate(time.Microsecond)
+	if _, err := b.Edit(bg, sel(sessionstore.IndexID, r.ID), func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+		next := *cur
+		next.ExpiresAt = now.Add(time.Hour)
+		return sessionstore.Put, &next, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := b.purge(bg, now.Add(2*time.Minute), []string{r.TokenHash.String()})
+	if n != 0 || err != nil {
+		t.Errorf("purge of an extended record = %d, %v", n, err)
+	}
+	if _, err := b.Find(bg, r.TokenHash); err != nil {
+		t.Errorf("extended record gone: %v", err)
+	}
+}
+
+func TestBackendReclaimedRecords(t *testing.T) {
+	b, clk, c, prefix := newTestBackend(t)
+	cu := testCustomer(0)
+	m := testMember(cu, 0)
+	gone, kept := newRecord(m, cu, clk.Now(), time.Minute), newRecord(m, cu, clk.Now(), time.Minute)
+	mustInsert(t, b, gone, kept)
+	// Redis reclaimed one record's keys (its TTL ran out) before any sweep.
+	tag := "{" + prefix + "}"
+	c.Del(bg, tag+"s:"+gone.TokenHash.String(), tag+"id:"+gone.ID)
+
+	got, err := b.Select(bg, sel(sessionstore.IndexMember, m.ID))
+	if err != nil || !sameIDs(ids(got), []string{kept.ID}) {
+		t.Errorf("Select skips reclaimed records: %v, %v", ids(got), err)
+	}
+	// A group edit cleans the dangling entry from the set it watched.
+	if _, err := b.Edit(bg, sel(sessionstore.IndexMember, m.ID), func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+		return sessionstore.Keep, nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if c.SIsMember(bg, tag+"mem:"+m.ID, gone.TokenHash.String()).Val() {
+		t.Errorf("dangling member entry kept")
+	}
+	// The purge counts only what it deleted, and leaves no key behind.
+	clk.Advance(time.Hour)
+	if n, err := b.DeleteExpired(bg, clk.Now(), 10); n != 1 || err != nil {
+		t.Errorf("DeleteExpired = %d, %v; want 1", n, err)
+	}
+	if keys := scanKeys(t, bg, c, prefix); len(keys) != 1 || keys[0] != tag+"cus:"+cu.ID {
+		// The customer set's dangling entry stays until its TTL: the
+		// purge does not know a reclaimed record's customer.
+		t.Errorf("keys left: %q", keys)
+	}
+}
+
+func TestBackendCorrupt(t *testing.T) {
+	b, clk, c, prefix := newTestBackend(t)
+	cu := testCustomer(0)
+	m := testMember(cu, 0)
+	bad, good, wrong := newRecord(m, cu, clk.Now(), time.Minute), newRecord(m, cu, clk.Now(), time.Hour), newRecord(m, cu, clk.Now(), time.Minute)
+	mustInsert(t, b, bad, good, wrong)
+	tag := "{" + prefix + "}"
+	c.HSet(bg, tag+"s:"+bad.TokenHash.String(), fieldData, []byte("\x01garbage"))
+	// A record key overwritten with another type by a foreign write.
+	wk := tag + "s:" + wrong.TokenHash.String()
+	c.Del(bg, wk)
+	c.Set(bg, wk, "not a hash", 0)
+
+	for _, r := range []*sessionstore.Record{bad, wrong} {
+		if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrCorrupt) {
+			t.Errorf("Find(corrupt) = %v, want ErrCorrupt", err)
+		}
+		if _, err := b.Select(bg, sel(sessionstore.IndexID, r.ID)); !errors.Is(err, sessionstore.ErrCorrupt) {
+			t.Errorf("Select(ID of corrupt) = %v, want ErrCorrupt", err)
+		}
+		if _, err := b.Edit(bg, sel(sessionstore.IndexID, r.ID), func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+			return sessionstore.Delete, nil, nil
+		}); !errors.Is(err, sessionstore.ErrCorrupt) {
+			t.Errorf("Edit(ID of corrupt) = %v, want ErrCorrupt", err)
+		}
+	}
+	// The member's other session is unaffected.
+	got, err := b.Select(bg, sel(sessionstore.IndexMember, m.ID))
+	if err != nil || !sameIDs(ids(got), []string{good.ID}) {
+		t.Errorf("Select(member) = %v, %v; want only the good record", ids(got), err)
+	}
+	changes, err := b.Edit(bg, sel(sessionstore.IndexMember, m.ID), func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+		return sessionstore.Delete, nil, nil
+	})
+	if err != nil || len(changes) != 1 || changes[0].Old.ID != good.ID {
+		t.Errorf("Edit(member) over a corrupt record = %v, %v", changes, err)
+	}
+	// Once expired, the purge removes corrupt records too: it needs only
+	// the plain index fields, or nothing at all for the wrong type.
+	clk.Advance(time.Hour)
+	if n, err := b.DeleteExpired(bg, clk.Now(), 10); n != 2 || err != nil {
+		t.Errorf("DeleteExpired over corrupt records = %d, %v; want 2", n, err)
+	}
+	for _, k := range scanKeys(t, bg, c, prefix) {
+		if k != tag+"id:"+wrong.ID && k != tag+"cus:"+cu.ID && k != tag+"mem:"+m.ID {
+			t.Errorf("key left after purge: %q", k)
+		}
+	}
+}
+
+func TestBackendClosed(t *testing.T) {
+	b, clk, c, _ := newTestBackend(t)
+	cu := testCustomer(0)
+	r := newRecord(testMember(cu, 0), cu, clk.Now(), time.Hour)
+	mustInsert(t, b, r)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Insert(bg, r); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Insert after Close = %v", err)
+	}
+	if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Find after Close = %v", err)
+	}
+	if _, err := b.Select(bg, sel(sessionstore.IndexID, r.ID)); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Select after Close = %v", err)
+	}
+	if _, err := b.Edit(bg, sel(sessionstore.IndexID, r.ID), nil); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Edit after Close = %v", err)
+	}
+	if _, err := b.DeleteExpired(bg, clk.Now(), 1); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("DeleteExpired after Close = %v", err)
+	}
+	if err := c.Ping(bg).Err(); err != nil {
+		t.Errorf("Close closed the caller's client: %v", err)
+	}
+}
+
+func TestBackendContextCanceled(t *testing.T) {
+	b, clk, _, _ := newTestBackend(t)
+	cu := testCustomer(0)
+	r := newRecord(testMember(cu, 0), cu, clk.Now(), time.Hour)
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	if err := b.Insert(ctx, r); !errors.Is(err, context.Canceled) {
+		t.Errorf("Insert(canceled) = %v", err)
+	}
+	if _, err := b.Find(ctx, r.TokenHash); !errors.Is(err, context.Canceled) {
+		t.Errorf("Find(canceled) = %v", err)
+	}
+}
+
+// TestBackendRevokeNeverMissesCreate checks Edit's promise: an Insert into
+// the member that returned before the Edit began is seen by fn (and so
+// deleted), while Inserts race with it.
+func TestBackendRevokeNeverMissesCreate(t *testing.T) {
+	b, clk, _, _ := newTestBackend(t)
+	cu := testCustomer(0)
+	m := testMember(cu, 0)
+	del := func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+		return sessionstore.Delete, nil, nil
+	}
+	for round := range 20 {
+		var (
+			started atomic.Bool
+			mu      sync.Mutex
+			before  []*sessionstore.Record
+			wg      sync.WaitGroup
+			stop    = make(chan struct{})
+			ready   = make(chan struct{})
+		)
+		// Each inserter stops after a bounded number of inserts, or when
+		// told to.
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 200 {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					r := newRecord(m, cu, clk.Now(), time.Hour)
+					if err := b.Insert(bg, r); err != nil {
+						t.Error(err)
+						return
+					}
+					if !started.Load() {
+						mu.Lock()
+						before = append(before, r)
+						if len(before) == 10 {
+							close(ready)
+						}
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		func() {
+			defer func() { close(stop); wg.Wait() }()
+			select {
+			case <-ready:
+			case <-time.After(30 * time.Second):
+				t.Fatal("inserts made no progress")
+			}
+			started.Store(true)
+			if _, err := b.Edit(bg, sel(sessionstore.IndexMember, m.ID), del); err != nil {
+				t.Fatalf("round %d: Edit: %v", round, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range before {
+				if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
+					t.Fatalf("round %d: a record inserted before the revoke survived it: %v", round, err)
+				}
+			}
+		}()
+		if _, err := b.Edit(bg, sel(sessionstore.IndexMember, m.ID), del); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestBackendConcurrentEditsKeepIndexesConsistent races extends, member and
+// customer revokes and purges over the same records, then checks that
+// nothing is left half-written: no index entry without its record and no
+// record without its index entries.
+func TestBackendConcurrentEditsKeepIndexesConsistent(t *testing.T) {
+	b, clk, c, prefix := newTestBackend(t)
+	cu := testCustomer(0)
+	m0, m1 := testMember(cu, 0), testMember(cu, 1)
+	var recs []*sessionstore.Record
+	for i := range 40 {
+		m := m0
+		if i%2 == 1 {
+			m = m1
+		}
+		recs = append(recs, newRecord(m, cu, clk.Now(), time.Duration(i%3)*time.Minute+time.Second))
+	}
+	mustInsert(t, b, recs...)
+	extend := func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+		next := *cur
+		next.ExpiresAt = cur.ExpiresAt.Add(time.Hour)
+		return sessionstore.Put, &next, nil
+	}
+	del := func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+		return sessionstore.Delete, nil, nil
+	}
+	var wg sync.WaitGroup
+	for i, r := range recs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := b.Edit(bg, sel(sessionstore.IndexID, r.ID), extend); err != nil && !errors.Is(err, sessionstore.ErrNotFound) {
+				t.Errorf("extend %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if _, err := b.Edit(bg, sel(sessionstore.IndexMember, m0.ID), del); err != nil {
+			t.Errorf("revoke member: %v", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if _, err := b.Edit(bg, sel(sessionstore.IndexCustomer, cu.ID), extend); err != nil {
+			t.Errorf("update customer: %v", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if _, err := b.DeleteExpired(bg, clk.Now().Add(90*time.Second), 100); err != nil {
+			t.Errorf("purge: %v", err)
+		}
+	}()
+	wg.Wait()
+	checkConsistent(t, b, c, prefix)
+	if got, _ := b.Select(bg, sel(sessionstore.IndexMember, m0.ID)); len(got) != 0 {
+		t.Errorf("member 0 still has %d sessions after its revoke", len(got))
+	}
+}
+
+// checkConsistent checks that every record has its ID key, set entries and
+// expiry entry with the right score, and that every index entry has its
+// record.
+func checkConsistent(t *testing.T, b *backend, c *goredis.Client, prefix string) {
+	t.Helper()
+	tag := "{" + prefix + "}"
+	records := map[string]*sessionstore.Record{}
+	for _, k := range scanKeys(t, bg, c, prefix) {
+		if len(k) > len(tag)+2 && k[len(tag):len(tag)+2] == "s:" {
+			h := k[len(tag)+2:]
+			data, err := c.HGet(bg, k, fieldData).Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := decode(data, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			records[h] = r
+		}
+	}
+	for h, r := range records {
+		if c.Get(bg, tag+"id:"+r.ID).Val() != h {
+			t.Errorf("record %s: ID key missing", r.ID)
+		}
+		if !c.SIsMember(bg, tag+"mem:"+r.MemberID(), h).Val() || !c.SIsMember(bg, tag+"cus:"+r.CustomerID(), h).Val() {
+			t.Errorf("record %s: set entry missing", r.ID)
+		}
+		if s, err := c.ZScore(bg, tag+"exp", h).Result(); err != nil || int64(s) != r.ExpiresAt.UnixMicro() {
+			t.Errorf("record %s: expiry entry %v, %v; want %d", r.ID, s, err, r.ExpiresAt.UnixMicro())
+		}
+	}
+	for _, k := range scanKeys(t, bg, c, prefix) {
+		var entries []string
+		switch {
+		case k == tag+"exp":
+			entries = c.ZRange(bg, k, 0, -1).Val()
+		case len(k) > len(tag)+4 && (k[len(tag):len(tag)+4] == "mem:" || k[len(tag):len(tag)+4] == "cus:"):
+			entries = c.SMembers(bg, k).Val()
+		case len(k) > len(tag)+3 && k[len(tag):len(tag)+3] == "id:":
+			entries = []string{c.Get(bg, k).Val()}
+		}
+		for _, h := range entries {
+			if records[h] == nil {
+				t.Errorf("%s refers to a record that is gone", k)
+			}
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package redis
+
+import goredis "github.com/redis/go-redis/v9"
+
+// The Lua scripts. Each declares every key it touches in KEYS, and all of
+// them share the store's hash tag, so they run unchanged on Redis Cluster.
+// Script.Run sends EVALSHA and falls back to EVAL when the server does not
+// have the script cached (after a restart or SCRIPT FLUSH).
+
+// insertScript stores a new record with its index entries, all at once.
+//
+//	KEYS: record, id, member set, customer set, expiry zset, member set's
+//	      lock, customer set's lock
+//	ARGV: encoded record, token hash (hex), ID, member ID, customer ID,
+//	      TTL in milliseconds, expiry score (Unix microseconds)
+//
+// While an Edit holds the member's or the customer's lock it writes nothing
+// and replies LOCKED; Insert waits and runs it again. A record or ID that is
+// already stored is an error and writes nothing. The sets and the zset keep
+// a TTL at least as long as any record they index, so an index entry never
+// disappears before its record.
+var insertScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[6]) == 1 or redis.call('EXISTS', KEYS[7]) == 1 then
+  return redis.error_reply('LOCKED sessionstore: the member or customer is being edited')
+end
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
+  return redis.error_reply('ERR sessionstore: duplicate session')
+end
+local ttl = tonumber(ARGV[6])
+redis.call('HSET', KEYS[1], 'd', ARGV[1], 'i', ARGV[3], 'm', ARGV[4], 'c', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl)
+redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('SADD', KEYS[4], ARGV[2])
+redis.call('ZADD', KEYS[5], ARGV[7], ARGV[2])
+for i = 3, 5 do
+  local t = redis.call('PTTL', KEYS[i])
+  if t == -1 or (t >= 0 and t < ttl) then
+    redis.call('PEXPIRE', KEYS[i], ttl)
+  end
+end
+return 1
+`)
+
+// unlockScript deletes the lock KEYS[1] if it still holds the token
+// ARGV[1], that is, if its lease did not run out and pass to another edit.
+var unlockScript = goredis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// extendScript raises the TTL of each existing key in KEYS to ARGV[1]
+// milliseconds unless it is already longer. Edit runs it inside its
+// MULTI/EXEC when a Put lengthens a record's life.
+var extendScript = goredis.NewScript(`
+local ttl = tonumber(ARGV[1])
+for i = 1, #KEYS do
+  local t = redis.call('PTTL', KEYS[i])
+  if t == -1 or (t >= 0 and t < ttl) then
+    redis.call('PEXPIRE', KEYS[i], ttl)
+  end
+end
+return 0
+`)
+
+// purgeScript removes expired records with their index entries. A record
+// is removed only if its expiry score is still at or before the cutoff, so
+// one extended since it was picked stays.
+//
+//	KEYS[1]: expiry zset; then, for each full entry, 4 keys: record, id,
+//	         member set, customer set; then, for each bare entry (one whose
+//	         index fields could not be read), 1 key: record
+//	ARGV[1]: cutoff (Unix microseconds); ARGV[2]: number of full entries;
+//	ARGV[3...]: the token hash (hex) of each entry, full ones first
+//
+// It returns how many record keys it deleted.
+var purgeScript = goredis.NewScript(`
+local cutoff = tonumber(ARGV[1])
+local full = tonumber(ARGV[2])
+local removed = 0
+local k = 2
+for j = 3, #ARGV do
+  local h = ARGV[j]
+  local n = 1
+  if j - 2 <= full then n = 4 end
+  local s = redis.call('ZSCORE', KEYS[1], h)
+  if s and tonumber(s) <= cutoff then
+    redis.call('ZREM', KEYS[1], h)
+    removed = removed + redis.call('DEL', KEYS[k])
+    if n == 4 then
+      if redis.call('GET', KEYS[k+1]) == h then
+        redis.call('DEL', KEYS[k+1])
+      end
+      redis.call('SREM', KEYS[k+2], h)
+      redis.call('SREM', KEYS[k+3], h)
+    end
+  end
+  k = k + n
+end
+return removed
+`)

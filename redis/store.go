@@ -1,0 +1,71 @@
+package redis
+
+import (
+	"strings"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/memberkit/sessionstore"
+)
+
+// DefaultKeyPrefix is the KeyPrefix of an Options that leaves it empty.
+const DefaultKeyPrefix = "mst:"
+
+// Options configures a Redis store: the options every store has, plus where
+// in Redis this one keeps its keys.
+type Options struct {
+	sessionstore.Options
+
+	// KeyPrefix names this store's keys, so that several stores (or other
+	// applications) can share one Redis database. Every key of the store
+	// starts with "{" + KeyPrefix + "}": the braces make the prefix the Redis
+	// Cluster hash tag, so all of a store's keys live in one slot. It must
+	// not contain '{' or '}'. Default DefaultKeyPrefix.
+	KeyPrefix string
+}
+
+// Store is a sessionstore.Store kept in Redis. All the Store methods come
+// from the embedded Engine; see sessionstore.Store for their contract. It is
+// safe for concurrent use, also together with other Store values on the
+// same Redis and KeyPrefix, in this process or others.
+type Store struct {
+	*sessionstore.Engine
+	b *backend
+}
+
+var _ sessionstore.Store = (*Store)(nil)
+
+// New returns a store that keeps its sessions in Redis through client: a
+// *goredis.Client, a failover (Sentinel) client or a *goredis.ClusterClient.
+// The client stays the caller's: Close stops the store's sweeper but leaves
+// the client open, and the caller closes it after the store. A nil opts
+// means all defaults. Bad options, and a nil client, are a
+// *sessionstore.ValidationError.
+//
+// New does not contact Redis, so a store can be built while Redis is
+// starting; its calls return errors until Redis answers.
+func New(client goredis.UniversalClient, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if client == nil {
+		return nil, &sessionstore.ValidationError{Field: "client", Reason: "must not be nil"}
+	}
+	if o.KeyPrefix == "" {
+		o.KeyPrefix = DefaultKeyPrefix
+	}
+	if strings.ContainsAny(o.KeyPrefix, "{}") {
+		return nil, &sessionstore.ValidationError{Field: "options.key_prefix", Reason: "must not contain '{' or '}'"}
+	}
+	base, err := o.Options.WithDefaults()
+	if err != nil {
+		return nil, err
+	}
+	b := newBackend(client, o.KeyPrefix, base.Now)
+	e, err := sessionstore.NewEngine(b, &base)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{Engine: e, b: b}, nil
+}
