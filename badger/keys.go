@@ -1,0 +1,158 @@
+package badger
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/memberkit/sessionstore/token"
+)
+
+// Key layout. Every key of the store starts with keyPrefix, so a caller's
+// own data can share the DB; the byte after it says what the key is:
+//
+//	P "h" hash                      → the record, in the sessionstore binary encoding
+//	P "i" id                        → hash
+//	P "m" len(member) member id     → hash   (member index)
+//	P "c" len(customer) customer id → hash   (customer index)
+//	P "e" be64(expires) id          → hash len(member) member len(customer) customer
+//	P "g" "m" len(member) member    → be64 count of the member's records
+//	P "g" "c" len(customer) customer → be64 count of the customer's records
+//
+// len(x) is a uvarint, so that one member's prefix never matches another's
+// ("ab" and "abc"). be64(expires) is the big-endian Unix microseconds of
+// ExpiresAt with the sign bit flipped, so that keys sort by time and
+// DeleteExpired reads the expired entries only. The counters are the
+// "generation" keys that make Badger order an Insert and an Edit of the same
+// group (see backend.go); a counter is deleted with the last record of its
+// group, so an empty store has no key at all.
+const keyPrefix = "mst\x00"
+
+// The tags after keyPrefix.
+const (
+	tagRecord   = 'h'
+	tagID       = 'i'
+	tagMember   = 'm'
+	tagCustomer = 'c'
+	tagExpiry   = 'e'
+	tagCount    = 'g'
+)
+
+const hashLen = len(token.Hash{})
+
+func recordKey(h token.Hash) []byte {
+	k := make([]byte, 0, len(keyPrefix)+1+hashLen)
+	k = append(k, keyPrefix...)
+	k = append(k, tagRecord)
+	return append(k, h[:]...)
+}
+
+func idKey(id string) []byte {
+	k := make([]byte, 0, len(keyPrefix)+1+len(id))
+	k = append(k, keyPrefix...)
+	k = append(k, tagID)
+	return append(k, id...)
+}
+
+// groupPrefix is the prefix of the index keys of one member (tagMember) or
+// customer (tagCustomer).
+func groupPrefix(tag byte, group string) []byte {
+	k := make([]byte, 0, len(keyPrefix)+1+binary.MaxVarintLen64+len(group)+36)
+	k = append(k, keyPrefix...)
+	k = append(k, tag)
+	k = binary.AppendUvarint(k, uint64(len(group)))
+	return append(k, group...)
+}
+
+// groupKey is the index key of record id in a member's or customer's group.
+func groupKey(tag byte, group, id string) []byte {
+	return append(groupPrefix(tag, group), id...)
+}
+
+// countKey is the key of the record counter of a member's or customer's
+// group.
+func countKey(tag byte, group string) []byte {
+	k := make([]byte, 0, len(keyPrefix)+2+binary.MaxVarintLen64+len(group))
+	k = append(k, keyPrefix...)
+	k = append(k, tagCount, tag)
+	k = binary.AppendUvarint(k, uint64(len(group)))
+	return append(k, group...)
+}
+
+// expiryPrefix starts every expiry index key.
+var expiryPrefix = []byte(keyPrefix + string(rune(tagExpiry)))
+
+// expiryTime is the sortable form of t: Unix microseconds with the sign bit
+// flipped.
+func expiryTime(t time.Time) uint64 {
+	return uint64(t.UnixMicro()) ^ 1<<63
+}
+
+func expiryKey(t time.Time, id string) []byte {
+	k := make([]byte, 0, len(expiryPrefix)+8+len(id))
+	k = append(k, expiryPrefix...)
+	k = binary.BigEndian.AppendUint64(k, expiryTime(t))
+	return append(k, id...)
+}
+
+// expiryKeyTime returns the sortable time of an expiry key, or false if k is
+// too short to be one.
+func expiryKeyTime(k []byte) (uint64, bool) {
+	if len(k) < len(expiryPrefix)+8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(k[len(expiryPrefix):]), true
+}
+
+// expiryValue is what an expiry index entry holds: everything DeleteExpired
+// needs to remove the record and its index entries without decoding it, so
+// that even a corrupt record is purged once expired.
+func expiryValue(h token.Hash, member, customer string) []byte {
+	v := make([]byte, 0, hashLen+2*binary.MaxVarintLen64+len(member)+len(customer))
+	v = append(v, h[:]...)
+	v = binary.AppendUvarint(v, uint64(len(member)))
+	v = append(v, member...)
+	v = binary.AppendUvarint(v, uint64(len(customer)))
+	return append(v, customer...)
+}
+
+// parseExpiryValue undoes expiryValue; ok is false for a malformed value.
+func parseExpiryValue(v []byte) (h token.Hash, member, customer string, ok bool) {
+	if len(v) < hashLen {
+		return h, "", "", false
+	}
+	copy(h[:], v)
+	v = v[hashLen:]
+	member, v, ok = lenPrefixed(v)
+	if !ok {
+		return h, "", "", false
+	}
+	customer, v, ok = lenPrefixed(v)
+	if !ok || len(v) != 0 {
+		return h, "", "", false
+	}
+	return h, member, customer, true
+}
+
+func lenPrefixed(v []byte) (s string, rest []byte, ok bool) {
+	n, w := binary.Uvarint(v)
+	if w <= 0 || n > uint64(len(v)-w) {
+		return "", nil, false
+	}
+	v = v[w:]
+	return string(v[:n]), v[n:], true
+}
+
+// hashValue parses an index value holding a token hash.
+func hashValue(v []byte) (token.Hash, bool) {
+	var h token.Hash
+	if len(v) != hashLen {
+		return h, false
+	}
+	copy(h[:], v)
+	return h, true
+}
+
+// counterValue encodes a group counter.
+func counterValue(n uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), n)
+}

@@ -1,0 +1,146 @@
+package badger
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	badgerdb "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/memberkit/sessionstore"
+)
+
+// DefaultGCInterval is the GCInterval of an Options that leaves it zero.
+const DefaultGCInterval = 5 * time.Minute
+
+// The Badger settings Open uses; the package doc explains them.
+const (
+	memTableSize     = 8 << 20
+	numMemtables     = 2
+	blockCacheSize   = 0
+	indexCacheSize   = 4 << 20
+	valueThreshold   = 1 << 20
+	valueLogFileSize = 64 << 20
+	numCompactors    = 2
+)
+
+// Options configures a Badger store: the options every store has, plus
+// Badger's own.
+type Options struct {
+	sessionstore.Options
+
+	// InMemory keeps everything in memory, in Badger's in-memory mode:
+	// nothing survives Close. Open's path must then be "". Ignored by New.
+	InMemory bool
+
+	// SyncWrites makes every change (Create, Revoke, Extend, ...) wait for
+	// an fsync before it returns, so it survives a crash of the machine.
+	// Without it a change survives a crash of the process but may be lost
+	// when the machine fails. Ignored by New: the DB's own setting applies.
+	SyncWrites bool
+
+	// GCInterval is how often Badger's value-log garbage collection runs.
+	// Zero means DefaultGCInterval; negative disables it. It never runs in
+	// in-memory mode.
+	GCInterval time.Duration
+
+	// Logger receives Badger's own log lines, with the attribute
+	// component=badger. Nil discards them. Ignored by New.
+	Logger *slog.Logger
+}
+
+// Store is a sessionstore.Store kept in a Badger database. All the Store
+// methods come from the embedded Engine; see sessionstore.Store for their
+// contract. Close stops the sweeper and the value-log GC, waits for them
+// and for the calls in progress, and closes the DB if Open opened it; later
+// calls return ErrClosed. It is safe for concurrent use by the goroutines of
+// one process; Badger lets one process at a time open a directory.
+type Store struct {
+	*sessionstore.Engine
+	b *backend
+}
+
+var _ sessionstore.Store = (*Store)(nil)
+
+// Open opens (creating it if needed) the Badger database in the directory
+// path and returns a store on it; with opts.InMemory, path must be "". The
+// store owns the DB: Close closes it. A nil opts means all defaults. Bad
+// options, and a path that does not fit InMemory, are a
+// *sessionstore.ValidationError.
+func Open(path string, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.InMemory && path != "" {
+		return nil, &sessionstore.ValidationError{Field: "path", Reason: "must be empty with InMemory"}
+	}
+	if !o.InMemory && path == "" {
+		return nil, &sessionstore.ValidationError{Field: "path", Reason: "must name a directory (or set InMemory)"}
+	}
+	if _, err := o.Options.WithDefaults(); err != nil {
+		return nil, err
+	}
+	db, err := badgerdb.Open(badgerOptions(path, &o))
+	if err != nil {
+		return nil, fmt.Errorf("sessionstore/badger: opening %q: %w", path, err)
+	}
+	return newStore(db, true, &o)
+}
+
+// badgerOptions returns the Badger options Open uses for o.
+func badgerOptions(path string, o *Options) badgerdb.Options {
+	return badgerdb.DefaultOptions(path).
+		WithInMemory(o.InMemory).
+		WithSyncWrites(o.SyncWrites).
+		WithLogger(newLogger(o.Logger)).
+		WithMemTableSize(memTableSize).
+		WithNumMemtables(numMemtables).
+		WithBlockCacheSize(blockCacheSize).
+		WithIndexCacheSize(indexCacheSize).
+		WithValueThreshold(valueThreshold).
+		WithValueLogFileSize(valueLogFileSize).
+		WithNumCompactors(numCompactors).
+		WithCompression(options.None).
+		WithMetricsEnabled(false).
+		WithDetectConflicts(true)
+}
+
+// New returns a store on db, a Badger database the caller opened and keeps:
+// Close stops the store's background work but leaves db open, and the
+// caller closes db after the store. The store's keys all start with
+// "mst\x00", so db may hold other data too; db must detect conflicts (the
+// Badger default) and be writable. A nil opts means all defaults; opts'
+// InMemory, SyncWrites and Logger are ignored, since db is already open.
+// Bad options, and an unsuitable db, are a *sessionstore.ValidationError.
+func New(db *badgerdb.DB, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if db == nil {
+		return nil, &sessionstore.ValidationError{Field: "db", Reason: "must not be nil"}
+	}
+	if bo := db.Opts(); !bo.DetectConflicts || bo.ReadOnly {
+		return nil, &sessionstore.ValidationError{Field: "db", Reason: "must be writable and detect conflicts"}
+	}
+	if db.IsClosed() {
+		return nil, sessionstore.ErrClosed
+	}
+	return newStore(db, false, &o)
+}
+
+func newStore(db *badgerdb.DB, owned bool, o *Options) (*Store, error) {
+	gc := o.GCInterval
+	if gc == 0 {
+		gc = DefaultGCInterval
+	}
+	b := newBackend(db, owned, gc)
+	e, err := sessionstore.NewEngine(b, &o.Options)
+	if err != nil {
+		_ = b.Close()
+		return nil, err
+	}
+	return &Store{Engine: e, b: b}, nil
+}
