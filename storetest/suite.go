@@ -145,12 +145,6 @@ func params(c, m int) sessionstore.CreateParams {
 	}
 }
 
-// expected returns the session Create(p) must return at the clock's
-// current time, with the given ID and token.
-func (h *harness) expected(p sessionstore.CreateParams, id, tok string) *sessionstore.MemberSession {
-	return expectedSession(p, h.clock.Now(), h.ttl, h.portal, id, tok)
-}
-
 // expectedSession is what Create(p) returns at now, with defaultTTL as
 // Options.TTL. The portal URL is built in one canonical form; compare it
 // with checkPortalURL, not with ==.
@@ -212,6 +206,7 @@ func checkCreatedAt(t tb, p sessionstore.CreateParams, s *sessionstore.MemberSes
 	t.Helper()
 	if s == nil {
 		t.Fatalf("Create returned a nil session and no error")
+		return
 	}
 	if !uuid4RE.MatchString(s.ID) {
 		t.Fatalf("Create: ID %q is not a lowercase hyphenated UUIDv4", s.ID)
