@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -29,8 +30,14 @@ type BenchSize struct {
 }
 
 // BenchSizes returns the store sizes Bench runs at: 1k and 100k sessions,
-// and 1M when SESSIONSTORE_BENCH_LARGE=1.
+// and 1M when SESSIONSTORE_BENCH_LARGE=1. Under the race detector, which
+// makes the timings meaningless and filling a store ten times slower, it
+// returns 1k only, so that a smoke run (go test -race -bench .
+// -benchtime 1x) stays quick.
 func BenchSizes() []BenchSize {
+	if BenchRace() {
+		return []BenchSize{{"1k", 1_000}}
+	}
 	sizes := []BenchSize{{"1k", 1_000}, {"100k", 100_000}}
 	if BenchLarge() {
 		sizes = append(sizes, BenchSize{"1M", 1_000_000})
@@ -41,6 +48,23 @@ func BenchSizes() []BenchSize {
 // BenchLarge reports whether SESSIONSTORE_BENCH_LARGE=1.
 func BenchLarge() bool { return os.Getenv(BenchLargeEnv) == "1" }
 
+// BenchRace reports whether the running binary was built with the race
+// detector (go test -race), from its build information.
+func BenchRace() bool { return benchRace }
+
+var benchRace = func() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}()
+
 // The shape of the stored data: every member has benchPerMember sessions
 // and every customer benchMembersPerCustomer members, so a customer has
 // benchPerCustomer sessions.
@@ -50,8 +74,9 @@ const (
 	benchPerCustomer        = benchPerMember * benchMembersPerCustomer
 
 	// benchExpired is how many expired sessions DeleteExpired purges per
-	// operation.
-	benchExpired = 10_000
+	// operation (benchExpiredRace under the race detector).
+	benchExpired     = 10_000
+	benchExpiredRace = 1_000
 
 	// benchReturnURL is the return URL of every benchmark session.
 	benchReturnURL = "https://acme.example.com/account/billing?tab=seats"
@@ -74,6 +99,7 @@ const (
 //	UpdateCustomer   UpdateCustomer of a customer with 50 sessions
 //	RevokeMember     RevokeMember of a member with 5 sessions
 //	DeleteExpired    DeleteExpired purging 10,000 expired sessions
+//	                 (1,000 under the race detector)
 //
 // at the sizes of BenchSizes. Every store holds size sessions: size/5
 // members with 5 sessions each, 10 members per customer (50 sessions), each
@@ -88,9 +114,9 @@ const (
 // timer stopped (RevokeMember in batches of a tenth of the members, so the
 // store never shrinks by more than 10%). Create gets a store of its own,
 // filled to size, which grows by one session per operation. LookupHit also
-// reports session-allocs: the allocations of a deep copy of the returned
-// session (plus one for its portal URL), so that allocs/op minus
-// session-allocs is what Lookup allocates besides the session it returns.
+// reports, from 4096 lookups whose results it keeps, retained-allocs/op (the
+// heap objects the returned session consists of) and transient-allocs/op
+// (the allocations besides the returned session).
 //
 // newStore must return a new empty store for opts or fail b itself. It is
 // called with the *testing.B given to Bench for the shared stores, which
@@ -209,37 +235,61 @@ func newBenchFixture(b, owner *testing.B, newStore func(*testing.B, *sessionstor
 	}
 	for c := range nc {
 		fx.customers[c] = NewCustomer(c)
+		for n := range benchMembersPerCustomer {
+			fx.memberIDs[c*benchMembersPerCustomer+n] = MemberID(fx.customers[c].ID, n)
+		}
 	}
-	err := benchEachCustomer(nc, func(c int) error {
-		return fx.createCustomer(c, 0)
+	err := BenchFill(s, 0, size, 0, func(j int, s *sessionstore.MemberSession) {
+		fx.tokens[j], fx.ids[j] = s.Token, s.ID
 	})
 	if err != nil {
 		b.Fatalf("storetest: filling a store with %d sessions: %v", size, err)
 	}
+	runtime.GC() // collect the filling's garbage before timing
 	return fx
 }
 
-// createCustomer creates the sessions of customer c's members, with ttl (0:
-// the store's default), and records their tokens and IDs.
-func (fx *benchFixture) createCustomer(c int, ttl time.Duration) error {
-	for n := range benchMembersPerCustomer {
-		if err := fx.createMember(c*benchMembersPerCustomer+n, ttl); err != nil {
-			return err
-		}
+// BenchFill creates n sessions in s (n a multiple of 50) shaped as Bench
+// stores them: customers firstCustomer, firstCustomer+1, ... (NewCustomer),
+// 10 members each (NewMember), 5 sessions per member, every session with a
+// return URL and lifetime ttl (0: the store's default). It creates from a
+// few goroutines, each owning whole customers, and calls each, when not
+// nil, with every session Create returned: session j is session j%5 of
+// member j/5, which is member (j/5)%10 of customer firstCustomer+j/50. each
+// may be called concurrently for different j. It returns the first error.
+func BenchFill(s sessionstore.Store, firstCustomer, n int, ttl time.Duration, each func(j int, s *sessionstore.MemberSession)) error {
+	if n < 0 || n%benchPerCustomer != 0 {
+		return fmt.Errorf("storetest: BenchFill of %d sessions: not a multiple of %d", n, benchPerCustomer)
 	}
-	return nil
+	ctx := context.Background()
+	return benchEachCustomer(n/benchPerCustomer, func(c int) error {
+		cust := NewCustomer(firstCustomer + c)
+		for mn := range benchMembersPerCustomer {
+			m := NewMember(cust.ID, mn)
+			for i := range benchPerMember {
+				sess, err := s.Create(ctx, sessionstore.CreateParams{
+					Member: m, Customer: cust, ReturnURL: benchReturnURL, TTL: ttl,
+				})
+				if err != nil {
+					return err
+				}
+				if each != nil {
+					each((c*benchMembersPerCustomer+mn)*benchPerMember+i, sess)
+				}
+			}
+		}
+		return nil
+	})
 }
 
-// createMember creates the 5 sessions of member k and records their tokens
-// and IDs.
-func (fx *benchFixture) createMember(k int, ttl time.Duration) error {
-	c := k / benchMembersPerCustomer
-	cust := fx.customers[c]
+// createMember creates the 5 sessions of member k again, after
+// RevokeMember, and records their tokens and IDs.
+func (fx *benchFixture) createMember(k int) error {
+	cust := fx.customers[k/benchMembersPerCustomer]
 	m := NewMember(cust.ID, k%benchMembersPerCustomer)
-	fx.memberIDs[k] = m.ID
 	for i := range benchPerMember {
 		s, err := fx.s.Create(context.Background(), sessionstore.CreateParams{
-			Member: m, Customer: cust, ReturnURL: benchReturnURL, TTL: ttl,
+			Member: m, Customer: cust, ReturnURL: benchReturnURL,
 		})
 		if err != nil {
 			return err
@@ -343,17 +393,14 @@ func benchLookupHit(b *testing.B, sh *benchShared, size BenchSize) {
 	fx := sh.fixture(b, size)
 	ctx := context.Background()
 	ord := newBenchOrder(fx.size, 0)
-	s, err := fx.s.Lookup(ctx, fx.tokens[0])
-	if err != nil {
-		b.Fatal(err)
-	}
-	sessionAllocs := benchSessionAllocs(s)
+	retained, transient := benchLookupAllocs(b, fx)
 	for b.Loop() {
 		if _, err := fx.s.Lookup(ctx, fx.tokens[ord.next()]); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(sessionAllocs, "session-allocs")
+	b.ReportMetric(retained, "retained-allocs/op")
+	b.ReportMetric(transient, "transient-allocs/op")
 }
 
 func benchLookupUnknown(b *testing.B, sh *benchShared, size BenchSize) {
@@ -476,7 +523,7 @@ func benchRevokeMember(b *testing.B, sh *benchShared, size BenchSize) {
 	revoked := make([]int, 0, batch)
 	restore := func() {
 		for _, k := range revoked {
-			if err := fx.createMember(k, 0); err != nil {
+			if err := fx.createMember(k); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -508,24 +555,15 @@ func benchDeleteExpired(b *testing.B, sh *benchShared, size BenchSize) {
 	// The expired sessions belong to customers of their own. They live a
 	// minute; the clock moves two minutes ahead for the purge and back
 	// afterwards, well within the stored sessions' hour.
-	exp := &benchFixture{
-		s:         fx.s,
-		clock:     fx.clock,
-		tokens:    make([]string, benchExpired),
-		ids:       make([]string, benchExpired),
-		memberIDs: make([]string, benchExpired/benchPerMember),
-		customers: make([]sessionstore.Customer, benchExpired/benchPerCustomer),
-	}
-	for c := range exp.customers {
-		exp.customers[c] = NewCustomer(benchExpiredCustomerBase + c)
+	expired := benchExpired
+	if BenchRace() {
+		expired = benchExpiredRace
 	}
 	start := fx.clock.Now()
 	for b.Loop() {
 		b.StopTimer()
 		fx.clock.Set(start)
-		if err := benchEachCustomer(len(exp.customers), func(c int) error {
-			return exp.createCustomer(c, time.Minute)
-		}); err != nil {
+		if err := BenchFill(fx.s, benchExpiredCustomerBase, expired, time.Minute, nil); err != nil {
 			b.Fatal(err)
 		}
 		fx.clock.Advance(2 * time.Minute)
@@ -535,60 +573,37 @@ func benchDeleteExpired(b *testing.B, sh *benchShared, size BenchSize) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if n != benchExpired {
-			b.Fatalf("DeleteExpired removed %d sessions, want %d", n, benchExpired)
+		if n != expired {
+			b.Fatalf("DeleteExpired removed %d sessions, want %d", n, expired)
 		}
 	}
 	fx.clock.Set(start)
 }
 
-// benchSink keeps benchSessionAllocs' copies alive.
-var benchSink *sessionstore.MemberSession
-
-// benchSessionAllocs returns the allocations a deep copy of s makes, plus
-// one for its portal URL: what returning s costs at the least.
-func benchSessionAllocs(s *sessionstore.MemberSession) float64 {
-	n := testing.AllocsPerRun(100, func() { benchSink = benchDeepCopy(s) })
-	benchSink = nil
-	if s.MemberPortalURL != "" {
-		n++
+// benchLookupAllocs looks up k stored sessions, keeping every result, and
+// returns per lookup the heap objects still reachable from the results
+// after a collection (retained: the returned session) and the other
+// allocations (transient: what Lookup allocates besides the session it
+// returns).
+func benchLookupAllocs(b *testing.B, fx *benchFixture) (retained, transient float64) {
+	const k = 4096
+	ctx := context.Background()
+	keep := make([]*sessionstore.MemberSession, k)
+	ord := newBenchOrder(fx.size, 1)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range keep {
+		s, err := fx.s.Lookup(ctx, fx.tokens[ord.next()])
+		if err != nil {
+			b.Fatal(err)
+		}
+		keep[i] = s
 	}
-	return n
-}
-
-func benchDeepCopy(s *sessionstore.MemberSession) *sessionstore.MemberSession {
-	c := *s
-	c.ModifiedAt = benchClone(s.ModifiedAt)
-	c.ReturnURL = benchClone(s.ReturnURL)
-	m := &c.Member
-	m.ModifiedAt = benchClone(m.ModifiedAt)
-	m.Name = benchClone(m.Name)
-	m.ExternalID = benchClone(m.ExternalID)
-	cu := &c.Customer
-	cu.ModifiedAt = benchClone(cu.ModifiedAt)
-	cu.DeletedAt = benchClone(cu.DeletedAt)
-	cu.Metadata = cu.Metadata.Clone()
-	cu.ExternalID = benchClone(cu.ExternalID)
-	cu.Type = benchClone(cu.Type)
-	cu.Name = benchClone(cu.Name)
-	cu.Locale = benchClone(cu.Locale)
-	cu.TaxID = benchClone(cu.TaxID)
-	if a := cu.BillingAddress; a != nil {
-		ac := *a
-		ac.Line1 = benchClone(a.Line1)
-		ac.Line2 = benchClone(a.Line2)
-		ac.PostalCode = benchClone(a.PostalCode)
-		ac.City = benchClone(a.City)
-		ac.State = benchClone(a.State)
-		cu.BillingAddress = &ac
-	}
-	return &c
-}
-
-func benchClone[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(keep)
+	total := float64(after.Mallocs-before.Mallocs) / k
+	retained = (float64(after.HeapObjects) - float64(before.HeapObjects)) / k
+	return retained, total - retained
 }

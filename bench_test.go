@@ -1,0 +1,398 @@
+package sessionstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/badger"
+	"github.com/memberkit/sessionstore/memory"
+	"github.com/memberkit/sessionstore/redis"
+	"github.com/memberkit/sessionstore/storetest"
+)
+
+// The store benchmarks: storetest.Bench on every backend, the footprint of
+// a session in memory and on disk, and how long lookups wait while
+// DeleteExpired purges. SESSIONSTORE_BENCH_LARGE=1 adds the 1M-session
+// sizes; benchmarks/run.sh runs them all and writes BENCHMARKS.md.
+//
+// None of them asserts a timing: they report, BENCHMARKS.md compares.
+
+func BenchmarkMemory(b *testing.B) { storetest.Bench(b, newMemoryBench) }
+
+func BenchmarkBadgerDisk(b *testing.B) { storetest.Bench(b, newBadgerDiskBench) }
+
+func BenchmarkBadgerInMemory(b *testing.B) { storetest.Bench(b, newBadgerInMemoryBench) }
+
+func BenchmarkRedis(b *testing.B) {
+	skipWithoutRedis(b)
+	storetest.Bench(b, newRedisBench)
+}
+
+func newMemoryBench(b *testing.B, opts *sessionstore.Options) sessionstore.Store {
+	b.Helper()
+	s, err := memory.New(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// newBadgerDiskBench opens a store in a new directory, without SyncWrites
+// (the default).
+func newBadgerDiskBench(b *testing.B, opts *sessionstore.Options) sessionstore.Store {
+	b.Helper()
+	dir, err := os.MkdirTemp(b.TempDir(), "badger")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := badger.Open(dir, &badger.Options{Options: *opts})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func newBadgerInMemoryBench(b *testing.B, opts *sessionstore.Options) sessionstore.Store {
+	b.Helper()
+	s, err := badger.Open("", &badger.Options{Options: *opts, InMemory: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// redisAddrEnv names the Redis server of the Redis benchmarks.
+const redisAddrEnv = "SESSIONSTORE_REDIS_ADDR"
+
+func skipWithoutRedis(b *testing.B) {
+	if os.Getenv(redisAddrEnv) == "" {
+		b.Skip(redisAddrEnv + " is not set")
+	}
+}
+
+var (
+	benchRedisOnce   sync.Once
+	benchRedisClient *goredis.Client
+)
+
+// newRedisBench returns a store under a KeyPrefix of its own, and deletes
+// its keys when b ends.
+func newRedisBench(b *testing.B, opts *sessionstore.Options) sessionstore.Store {
+	b.Helper()
+	benchRedisOnce.Do(func() {
+		benchRedisClient = goredis.NewClient(&goredis.Options{
+			Addr:     os.Getenv(redisAddrEnv),
+			PoolSize: 4 * runtime.GOMAXPROCS(0),
+		})
+	})
+	c := benchRedisClient
+	if err := c.Ping(context.Background()).Err(); err != nil {
+		b.Fatalf("redis at %s: %v", os.Getenv(redisAddrEnv), err)
+	}
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	prefix := "bench:" + hex.EncodeToString(r[:]) + ":"
+	b.Cleanup(func() { deleteRedisKeys(b, c, prefix) })
+	s, err := redis.New(c, &redis.Options{Options: *opts, KeyPrefix: prefix})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// deleteRedisKeys deletes every key of the store with this KeyPrefix.
+func deleteRedisKeys(b *testing.B, c goredis.UniversalClient, prefix string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	iter := c.Scan(ctx, 0, "{"+prefix+"}*", 1000).Iterator()
+	var keys []string
+	flush := func() {
+		if len(keys) > 0 {
+			if err := c.Unlink(ctx, keys...).Err(); err != nil {
+				b.Errorf("cleanup: UNLINK: %v", err)
+			}
+			keys = keys[:0]
+		}
+	}
+	for iter.Next(ctx) {
+		if keys = append(keys, iter.Val()); len(keys) == 1000 {
+			flush()
+		}
+	}
+	flush()
+	if err := iter.Err(); err != nil {
+		b.Errorf("cleanup: SCAN: %v", err)
+	}
+}
+
+// footprintSizes are the sizes of the footprint and latency benchmarks:
+// 100k, and 1M with SESSIONSTORE_BENCH_LARGE=1; 10k under the race
+// detector, to keep a smoke run quick.
+func footprintSizes() []storetest.BenchSize {
+	if storetest.BenchRace() {
+		return []storetest.BenchSize{{Name: "10k", N: 10_000}}
+	}
+	sizes := []storetest.BenchSize{{Name: "100k", N: 100_000}}
+	if storetest.BenchLarge() {
+		sizes = append(sizes, storetest.BenchSize{Name: "1M", N: 1_000_000})
+	}
+	return sizes
+}
+
+// benchClock is a fake clock without a lock, so that concurrent lookups do
+// not contend on it.
+type benchClock struct{ ns atomic.Int64 }
+
+func newBenchClock() *benchClock {
+	c := &benchClock{}
+	c.Set(storetest.StartTime())
+	return c
+}
+
+func (c *benchClock) Now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *benchClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
+
+func benchStoreOptions(c *benchClock) *sessionstore.Options {
+	return &sessionstore.Options{PortalURL: storetest.PortalURL, Now: c.Now, SweepInterval: -1}
+}
+
+// BenchmarkFootprint reports what a stored session costs: heap-B/session
+// for the memory backend (the live heap the store adds, after GC), and
+// disk-B/session for Badger at 100k sessions (the space its closed
+// directory takes, as du counts it). Sessions are shaped as in
+// storetest.Bench: 5 per member, 50 per customer. ns/op is the time to fill
+// the store.
+func BenchmarkFootprint(b *testing.B) {
+	for i, size := range footprintSizes() {
+		b.Run("memory/size="+size.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			var total float64
+			n := 0
+			for b.Loop() {
+				total += memoryHeapPerSession(b, size.N)
+				n++
+			}
+			b.ReportMetric(total/float64(n), "heap-B/session")
+		})
+		if i > 0 {
+			continue // Badger at the first size only: a 1M fill takes minutes
+		}
+		b.Run("badger/size="+size.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			var total float64
+			n := 0
+			for b.Loop() {
+				total += badgerDiskPerSession(b, size.N)
+				n++
+			}
+			b.ReportMetric(total/float64(n), "disk-B/session")
+		})
+	}
+}
+
+// liveHeap returns the live heap after two collections.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+func memoryHeapPerSession(b *testing.B, n int) float64 {
+	before := liveHeap()
+	s, err := memory.New(benchStoreOptions(newBenchClock()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := storetest.BenchFill(s, 0, n, 0, nil); err != nil {
+		b.Fatal(err)
+	}
+	after := liveHeap()
+	runtime.KeepAlive(s)
+	_ = s.Close()
+	return (float64(after) - float64(before)) / float64(n)
+}
+
+func badgerDiskPerSession(b *testing.B, n int) float64 {
+	dir, err := os.MkdirTemp(b.TempDir(), "badger")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	s, err := badger.Open(dir, &badger.Options{Options: *benchStoreOptions(newBenchClock())})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := storetest.BenchFill(s, 0, n, 0, nil); err != nil {
+		_ = s.Close()
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return float64(diskUsage(b, dir)) / float64(n)
+}
+
+// diskUsage returns the bytes du counts for dir (allocated blocks), or,
+// where du is missing, the sum of its files' sizes.
+func diskUsage(b *testing.B, dir string) int64 {
+	if out, err := exec.Command("du", "-sk", dir).Output(); err == nil {
+		if f := strings.Fields(string(out)); len(f) > 0 {
+			if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	var total int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil {
+			total += info.Size()
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return total
+}
+
+// BenchmarkSweepLatency measures how long lookups wait while DeleteExpired
+// purges: the store holds size sessions of which 10% are expired, and
+// GOMAXPROCS-1 goroutines (at least one) look up live sessions back to back
+// during the purge, so that lookups and purge each have a core. It reports
+// the longest lookup seen during any purge as max-lookup-us, the 99.9th
+// percentile as p999-lookup-us and the lookups done as lookups/op; ns/op is
+// the time of the purge.
+func BenchmarkSweepLatency(b *testing.B) {
+	backends := []struct {
+		name     string
+		newStore func(*testing.B, *sessionstore.Options) sessionstore.Store
+		redis    bool
+	}{
+		{"memory", newMemoryBench, false},
+		{"badger", newBadgerDiskBench, false},
+		{"redis", newRedisBench, true},
+	}
+	for _, be := range backends {
+		for _, size := range footprintSizes() {
+			b.Run(be.name+"/size="+size.Name, func(b *testing.B) {
+				if be.redis {
+					skipWithoutRedis(b)
+				}
+				b.ReportAllocs()
+				sweepLatency(b, be.newStore, size.N)
+			})
+		}
+	}
+}
+
+func sweepLatency(b *testing.B, newStore func(*testing.B, *sessionstore.Options) sessionstore.Store, n int) {
+	ctx := context.Background()
+	clock := newBenchClock()
+	start := clock.Now()
+	s := newStore(b, benchStoreOptions(clock))
+	defer s.Close()
+	expired := n / 10
+	live := n - expired
+	tokens := make([]string, live)
+	if err := storetest.BenchFill(s, 0, live, 0, func(j int, sess *sessionstore.MemberSession) {
+		tokens[j] = sess.Token
+	}); err != nil {
+		b.Fatal(err)
+	}
+	lookers := max(1, runtime.GOMAXPROCS(0)-1)
+	var (
+		worst    time.Duration
+		all      []time.Duration
+		failures atomic.Int64
+		lookups  int
+		purges   int
+	)
+	for b.Loop() {
+		b.StopTimer()
+		clock.Set(start)
+		if err := storetest.BenchFill(s, 1<<40, expired, time.Minute, nil); err != nil {
+			b.Fatal(err)
+		}
+		clock.Set(start.Add(2 * time.Minute))
+		var (
+			stop    atomic.Bool
+			wg      sync.WaitGroup
+			results = make([][]time.Duration, lookers)
+		)
+		for g := range lookers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				lat := make([]time.Duration, 0, 1<<16)
+				for i := g * 7919; !stop.Load(); i += 104729 {
+					t0 := time.Now()
+					_, err := s.Lookup(ctx, tokens[i%len(tokens)])
+					lat = append(lat, time.Since(t0))
+					if err != nil {
+						failures.Add(1)
+					}
+				}
+				results[g] = lat
+			}()
+		}
+		b.StartTimer()
+
+		purged, err := s.DeleteExpired(ctx)
+
+		b.StopTimer()
+		stop.Store(true)
+		wg.Wait()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if purged != expired {
+			b.Fatalf("DeleteExpired removed %d sessions, want %d", purged, expired)
+		}
+		for _, lat := range results {
+			all = append(all, lat...)
+			lookups += len(lat)
+			for _, d := range lat {
+				worst = max(worst, d)
+			}
+		}
+		purges++
+		b.StartTimer()
+	}
+	if f := failures.Load(); f > 0 {
+		b.Fatalf("%d lookups of live sessions failed during the purge", f)
+	}
+	slices.Sort(all)
+	p999 := time.Duration(0)
+	if len(all) > 0 {
+		p999 = all[min(len(all)-1, len(all)*999/1000)]
+	}
+	b.ReportMetric(float64(worst)/float64(time.Microsecond), "max-lookup-us")
+	b.ReportMetric(float64(p999)/float64(time.Microsecond), "p999-lookup-us")
+	b.ReportMetric(float64(lookups)/float64(purges), "lookups/op")
+}

@@ -1,0 +1,282 @@
+// Command targets reads the benchmark results of one run (the library's
+// and this module's) and prints, as a Markdown table, each performance
+// target of sessionstore with the medians it compares, the ratio and
+// whether it is met.
+//
+// Usage:
+//
+//	go run ./cmd/targets FILE...
+//
+// A target whose benchmarks are missing from the files is reported as not
+// measured. It exits 0 whatever the verdicts: it reports, it does not gate.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// results maps a benchmark name (without "Benchmark" and the GOMAXPROCS
+// suffix) and a unit to every value read.
+type results map[string]map[string][]float64
+
+var procsSuffix = regexp.MustCompile(`-\d+$`)
+
+func read(files []string) (results, error) {
+	res := results{}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		r := benchfmt.NewReader(f, name)
+		for r.Scan() {
+			rec, ok := r.Result().(*benchfmt.Result)
+			if !ok {
+				continue
+			}
+			bench := procsSuffix.ReplaceAllString(rec.Name.String(), "")
+			if res[bench] == nil {
+				res[bench] = map[string][]float64{}
+			}
+			for _, v := range rec.Values {
+				unit, val := v.Unit, v.Value
+				if v.OrigUnit != "" {
+					unit, val = v.OrigUnit, v.OrigValue
+				}
+				res[bench][unit] = append(res[bench][unit], val)
+			}
+		}
+		err = r.Err()
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// median returns the median of name's unit, and whether there is one.
+func (r results) median(name, unit string) (float64, bool) {
+	vs := r[name][unit]
+	if len(vs) == 0 {
+		return 0, false
+	}
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2], true
+	}
+	return (s[n/2-1] + s[n/2]) / 2, true
+}
+
+// max returns the largest value of name's unit.
+func (r results) max(name, unit string) (float64, bool) {
+	vs := r[name][unit]
+	if len(vs) == 0 {
+		return 0, false
+	}
+	return slices.Max(vs), true
+}
+
+// sizes returns the sizes measured for a benchmark, smallest first, from
+// the names prefix + "/size=N" + suffix.
+func (r results) sizes(prefix, suffix string) []string {
+	var out []string
+	for name := range r {
+		rest, ok := strings.CutPrefix(name, prefix+"/size=")
+		if !ok {
+			continue
+		}
+		if rest, ok = strings.CutSuffix(rest, suffix); ok && !strings.Contains(rest, "/") {
+			out = append(out, rest)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return sizeN(a) - sizeN(b) })
+	return out
+}
+
+func sizeN(s string) int {
+	n := 0
+	i := 0
+	for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	switch s[i:] {
+	case "k":
+		n *= 1_000
+	case "M":
+		n *= 1_000_000
+	}
+	return n
+}
+
+// row is one line of the table.
+type row struct {
+	target, measured, bound, verdict string
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+func dur(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.2f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0f ns", ns)
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: targets FILE...")
+		os.Exit(2)
+	}
+	r, err := read(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "targets:", err)
+		os.Exit(1)
+	}
+	write(os.Stdout, r)
+}
+
+func write(w io.Writer, r results) {
+	var rows []row
+	missing := func(target, what string) {
+		rows = append(rows, row{target, "not measured (" + what + ")", "", "n/a"})
+	}
+	// ratio compares the medians of two benchmarks in one unit.
+	ratio := func(target, a, b, unit, bound string, ok func(float64) bool, show func(float64) string) {
+		va, okA := r.median(a, unit)
+		vb, okB := r.median(b, unit)
+		if !okA || !okB {
+			missing(target, a+" or "+b)
+			return
+		}
+		x := va / vb
+		rows = append(rows, row{target, fmt.Sprintf("%s / %s = **%.2f×**", show(va), show(vb), x), bound, verdict(ok(x))})
+	}
+	ns := func(v float64) string { return dur(v) }
+	bytes := func(v float64) string { return fmt.Sprintf("%.0f B", v) }
+
+	lookup := func(impl, size string) string { return "Lookup/impl=" + impl + "/size=" + size + "/run=serial" }
+	parallel := func(impl, size string) string { return "Lookup/impl=" + impl + "/size=" + size + "/run=parallel" }
+	for _, size := range r.sizes("Lookup/impl=memory", "/run=serial") {
+		ratio("memory Lookup hit ≤ 2× floor (SHA-256 + map under RWMutex), size="+size,
+			lookup("memory", size), lookup("floor", size), "ns/op", "≤ 2×",
+			func(x float64) bool { return x <= 2 }, ns)
+	}
+	for _, size := range r.sizes("Lookup/impl=memory", "/run=serial") {
+		ratio("memory Lookup hit faster than scs memstore Find + JSON decode, size="+size,
+			lookup("memory", size), lookup("scs-memstore-find-decode", size), "ns/op", "< 1×",
+			func(x float64) bool { return x < 1 }, ns)
+	}
+	for _, size := range r.sizes("Memory/LookupHit", "") {
+		name := "Memory/LookupHit/size=" + size
+		t, okT := r.median(name, "transient-allocs/op")
+		a, okA := r.median(name, "allocs/op")
+		ret, _ := r.median(name, "retained-allocs/op")
+		target := "memory Lookup: ≤ 2 allocations besides the returned session, size=" + size
+		if !okT || !okA {
+			missing(target, name)
+			continue
+		}
+		rows = append(rows, row{target,
+			fmt.Sprintf("%.0f allocs/op, of which %.2f make up the returned session: **%.2f** besides", a, ret, t),
+			"≤ 2", verdict(t <= 2)})
+	}
+	for _, size := range r.sizes("Lookup/impl=badger", "/run=serial") {
+		ratio("Badger Lookup hit ≤ 1.3× raw Badger Get (+ValueCopy) of the same record bytes, size="+size,
+			lookup("badger", size), lookup("badger-raw-get", size), "ns/op", "≤ 1.3×",
+			func(x float64) bool { return x <= 1.3 }, ns)
+	}
+	for _, size := range r.sizes("Create/impl=badger", "") {
+		ratio("Badger Create (no sync) ≤ 1.5× raw Badger Set of record + index keys, size="+size,
+			"Create/impl=badger/size="+size, "Create/impl=badger-raw-set/size="+size, "ns/op", "≤ 1.5×",
+			func(x float64) bool { return x <= 1.5 }, ns)
+	}
+	for _, impl := range []string{"memory", "badger"} {
+		sizes := r.sizes("Lookup/impl="+impl, "/run=serial")
+		target := impl + " Lookup hit at 1M sessions ≤ 1.5× at 1k"
+		if len(sizes) < 2 || sizes[0] != "1k" {
+			missing(target, "Lookup/impl="+impl+" at two sizes")
+			continue
+		}
+		big := sizes[len(sizes)-1]
+		if big != "1M" {
+			target += " (1M not run: " + big + " instead; set SESSIONSTORE_BENCH_LARGE=1)"
+		}
+		ratio(target, lookup(impl, big), lookup(impl, "1k"), "ns/op", "≤ 1.5×",
+			func(x float64) bool { return x <= 1.5 }, ns)
+	}
+	for _, size := range r.sizes("Heap/impl=memory", "") {
+		ratio("memory heap per session ≤ 0.75× scs memstore's (session JSON under its token), size="+size,
+			"Heap/impl=memory/size="+size, "Heap/impl=scs-memstore/size="+size, "heap-B/session", "≤ 0.75×",
+			func(x float64) bool { return x <= 0.75 }, bytes)
+	}
+	for _, backend := range []string{"memory", "badger", "redis"} {
+		sizes := r.sizes("SweepLatency/"+backend, "")
+		if len(sizes) == 0 {
+			if backend != "redis" {
+				missing("purge of 10% expired: no concurrent "+backend+" lookup waits > 1 ms", "SweepLatency/"+backend)
+			}
+			continue
+		}
+		size := sizes[len(sizes)-1]
+		name := "SweepLatency/" + backend + "/size=" + size
+		target := fmt.Sprintf("%s: purging %s expired of %s, no concurrent lookup waits > 1 ms", backend, tenth(size), size)
+		med, _ := r.median(name, "max-lookup-us")
+		worst, _ := r.max(name, "max-lookup-us")
+		p999, _ := r.median(name, "p999-lookup-us")
+		purge, _ := r.median(name, "ns/op")
+		rows = append(rows, row{target,
+			fmt.Sprintf("longest lookup: median over runs %.0f µs, worst run **%.0f µs** (p99.9 %.0f µs; purge took %s)", med, worst, p999, dur(purge)),
+			"≤ 1000 µs", verdict(worst <= 1000)})
+	}
+	for _, impl := range []string{"memory", "badger"} {
+		for _, size := range r.sizes("Lookup/impl="+impl, "/run=parallel") {
+			one, ok1 := r.median(lookup(impl, size), "ns/op")
+			par, ok2 := r.median(parallel(impl, size), "ns/op")
+			target := impl + " parallel lookups on 2 cores ≥ 1.7× single-goroutine throughput, size=" + size
+			if !ok1 || !ok2 {
+				missing(target, "Lookup run=serial or run=parallel")
+				continue
+			}
+			x := one / par
+			rows = append(rows, row{target,
+				fmt.Sprintf("%s per lookup alone, %s per lookup in parallel: **%.2f×**", dur(one), dur(par), x),
+				"≥ 1.7×", verdict(x >= 1.7)})
+		}
+	}
+
+	fmt.Fprintln(w, "| Target | Measured (medians) | Bound | Result |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, x := range rows {
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", x.target, x.measured, x.bound, x.verdict)
+	}
+}
+
+// tenth names a tenth of a size ("1M" → "100k").
+func tenth(size string) string {
+	n := sizeN(size) / 10
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1_000 && n%1_000 == 0:
+		return fmt.Sprintf("%dk", n/1_000)
+	}
+	return fmt.Sprint(n)
+}
