@@ -31,7 +31,7 @@ type Engine struct {
 
 // purgeBatch is how many expired records DeleteExpired asks the backend to
 // remove at a time, so that no lock is held over a large purge.
-const purgeBatch = 512
+const purgeBatch = 128
 
 // NewEngine returns an Engine storing sessions in b, and starts the
 // background sweeper unless opts.SweepInterval is negative. Bad options are
