@@ -19,6 +19,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/storetest"
 	"github.com/memberkit/sessionstore/token"
 )
 
@@ -129,26 +130,6 @@ func scanKeys(t testing.TB, ctx context.Context, c goredis.UniversalClient, pref
 	return out
 }
 
-// fakeClock is a clock that moves only when told to.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // farStart is far from wall time on purpose: TTLs must be relative to the
 // store's clock.
 var farStart = time.Date(2031, time.March, 4, 5, 6, 7, 891011000, time.UTC)
@@ -225,17 +206,17 @@ func sameRecord(a, b *sessionstore.Record) string {
 
 // newTestBackend returns a backend on the shared server under a fresh
 // prefix, with a fake clock.
-func newTestBackend(t *testing.T) (*backend, *fakeClock, *goredis.Client, string) {
+func newTestBackend(t *testing.T) (*backend, *storetest.Clock, *goredis.Client, string) {
 	t.Helper()
 	c := client(t)
 	prefix := testPrefix(t, c)
-	clk := newFakeClock(farStart)
+	clk := storetest.NewClock(farStart)
 	return newBackend(c, prefix, clk.Now), clk, c, prefix
 }
 
 // newTestStore returns a Store on the shared server under a fresh prefix,
 // with a fake clock and no sweeper.
-func newTestStore(t *testing.T, prefix string, clk *fakeClock) *Store {
+func newTestStore(t *testing.T, prefix string, clk *storetest.Clock) *Store {
 	t.Helper()
 	s, err := New(client(t), &Options{
 		Options:   sessionstore.Options{Now: clk.Now, SweepInterval: -1, PortalURL: "https://polar.sh/acme/portal"},

@@ -31,7 +31,7 @@ func TestServerFaults(t *testing.T) {
 		ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
 	})
 	defer c.Close()
-	clk := newFakeClock(farStart)
+	clk := storetest.NewClock(farStart)
 	s, err := New(c, &Options{
 		Options:   sessionstore.Options{Now: clk.Now, SweepInterval: -1},
 		KeyPrefix: "fault:",

@@ -73,7 +73,7 @@ func TestNewOptions(t *testing.T) {
 
 func TestCloseLeavesClientOpen(t *testing.T) {
 	c := client(t)
-	clk := newFakeClock(farStart)
+	clk := storetest.NewClock(farStart)
 	s := newTestStore(t, testPrefix(t, c), clk)
 	ms, err := s.Create(bg, createParams(0, 0))
 	if err != nil {
@@ -100,7 +100,7 @@ func TestCloseLeavesClientOpen(t *testing.T) {
 func TestTwoStores(t *testing.T) {
 	c := client(t)
 	prefix := testPrefix(t, c)
-	clk := newFakeClock(farStart)
+	clk := storetest.NewClock(farStart)
 	a, b := newTestStore(t, prefix, clk), newTestStore(t, prefix, clk)
 
 	s1, err := a.Create(bg, createParams(0, 0))
@@ -179,7 +179,7 @@ func TestAtRest(t *testing.T) {
 	for _, secret := range [][]byte{nil, []byte("server-secret")} {
 		c := client(t)
 		prefix := testPrefix(t, c)
-		clk := newFakeClock(farStart)
+		clk := storetest.NewClock(farStart)
 		s, err := New(c, &Options{
 			Options:   sessionstore.Options{Now: clk.Now, SweepInterval: -1, Secret: secret, PortalURL: "https://polar.sh/acme/portal"},
 			KeyPrefix: prefix,
@@ -253,7 +253,7 @@ func mustGetFirst(t *testing.T, s *Store, memberID string) string {
 func TestRevokeMemberDuringCreates(t *testing.T) {
 	c := client(t)
 	prefix := testPrefix(t, c)
-	clk := newFakeClock(farStart)
+	clk := storetest.NewClock(farStart)
 	a, b := newTestStore(t, prefix, clk), newTestStore(t, prefix, clk)
 	p := createParams(0, 0)
 	ctx, cancel := context.WithCancel(bg)

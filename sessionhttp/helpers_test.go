@@ -15,29 +15,11 @@ import (
 	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/memory"
 	"github.com/memberkit/sessionstore/sessionhttp"
+	"github.com/memberkit/sessionstore/storetest"
 )
 
 // start is the fake clock's starting instant.
 var start = time.Date(2026, time.January, 20, 10, 0, 0, 0, time.UTC)
-
-// fakeClock is a clock for sessionstore.Options.Now that moves only when
-// told to.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // failingStore is a Store whose lookups and revocations fail with err, a
 // backend failure that is none of the sentinels.
@@ -63,7 +45,7 @@ func (f failingStore) RevokeMember(context.Context, string) (int, error) { retur
 //	/logout-everywhere  Middleware -> LogoutEverywhere
 type env struct {
 	t      *testing.T
-	clock  *fakeClock
+	clock  *storetest.Clock
 	store  *memory.Store
 	srv    *httptest.Server
 	mu     sync.Mutex
@@ -72,7 +54,7 @@ type env struct {
 
 func newEnv(t *testing.T, opts *sessionhttp.Options) *env {
 	t.Helper()
-	e := &env{t: t, clock: &fakeClock{now: start}}
+	e := &env{t: t, clock: storetest.NewClock(start)}
 	st, err := memory.New(&sessionstore.Options{
 		Now:           e.clock.Now,
 		SweepInterval: -1,

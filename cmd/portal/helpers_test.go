@@ -17,31 +17,13 @@ import (
 
 	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/memory"
+	"github.com/memberkit/sessionstore/storetest"
 )
 
 const testAdminKey = "test-admin-key-0123456789"
 
 // start is the fake clock's starting instant.
 var start = time.Date(2026, time.January, 20, 10, 0, 0, 0, time.UTC)
-
-// fakeClock is a clock for sessionstore.Options.Now that moves only when
-// told to. It is safe for concurrent use.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // syncBuffer is a bytes.Buffer safe for a logger and a test to share.
 type syncBuffer struct {
@@ -65,7 +47,7 @@ func (s *syncBuffer) String() string {
 // http://127.0.0.1:<port>, with a memory store on a fake clock.
 type testPortal struct {
 	t     *testing.T
-	clock *fakeClock
+	clock *storetest.Clock
 	store sessionstore.Store
 	srv   *server
 	ts    *httptest.Server
@@ -79,7 +61,7 @@ type testPortal struct {
 // server uses (to inject failures); the unwrapped store is p.store.
 func newTestPortal(t *testing.T, wrap func(sessionstore.Store) sessionstore.Store) *testPortal {
 	t.Helper()
-	p := &testPortal{t: t, clock: &fakeClock{now: start}, logs: &syncBuffer{}}
+	p := &testPortal{t: t, clock: storetest.NewClock(start), logs: &syncBuffer{}}
 	p.ts = httptest.NewUnstartedServer(nil)
 	base := "http://" + p.ts.Listener.Addr().String()
 	st, err := memory.New(&sessionstore.Options{
