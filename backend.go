@@ -72,6 +72,16 @@ type Change struct {
 	New *Record
 }
 
+// PrivateRecords is implemented by a backend whose Find, Select and Edit
+// return records decoded anew for each call and shared with nothing, and
+// whose Insert and Edit keep none of the records they are given (Badger and
+// Redis store encoded bytes). The Engine then hands those records' snapshots
+// to the caller without copying them again. The memory backend, which keeps
+// and shares record pointers, does not implement it.
+type PrivateRecords interface {
+	PrivateRecords()
+}
+
 // Backend is the storage under an Engine. It only stores records and finds
 // them by token hash, ID, member, customer or expiry time; it never
 // validates, formats or decides whether a session is live. The Engine calls

@@ -17,9 +17,10 @@ import (
 //
 // An Engine is safe for concurrent use.
 type Engine struct {
-	b      Backend
-	opts   Options
-	hasher *token.Hasher
+	b       Backend
+	private bool // b implements PrivateRecords
+	opts    Options
+	hasher  *token.Hasher
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -43,6 +44,7 @@ func NewEngine(b Backend, opts *Options) (*Engine, error) {
 	}
 	e := &Engine{b: b, opts: o, hasher: token.NewHasher(o.Secret), stop: make(chan struct{})}
 	e.sweepCtx, e.cancel = context.WithCancel(context.Background())
+	_, e.private = b.(PrivateRecords)
 	if o.SweepInterval > 0 {
 		e.swept.Add(1)
 		go e.sweep(o.SweepInterval)
@@ -86,6 +88,15 @@ func liveErr(r *Record, now time.Time) error {
 		return ErrExpired
 	}
 	return nil
+}
+
+// out returns the caller's session for rec: rec itself when the backend's
+// records are private to this call, else a deep copy.
+func (e *Engine) out(rec *Record) *MemberSession {
+	if e.private {
+		return rec.handOver()
+	}
+	return rec.session()
 }
 
 // Create implements Store.Create.
@@ -136,7 +147,7 @@ func (e *Engine) Create(ctx context.Context, p CreateParams) (*MemberSession, er
 	if err := e.b.Insert(ctx, rec); err != nil {
 		return nil, err
 	}
-	s := rec.session()
+	s := e.out(rec)
 	s.Token = tok
 	s.MemberPortalURL = portalURL(e.opts.PortalURL, tok, m.Email)
 	return s, nil
@@ -158,7 +169,7 @@ func (e *Engine) Lookup(ctx context.Context, tok string) (*MemberSession, error)
 	if err := liveErr(rec, e.now()); err != nil {
 		return nil, err
 	}
-	s := rec.session()
+	s := e.out(rec)
 	s.Token = tok
 	s.MemberPortalURL = portalURL(e.opts.PortalURL, tok, rec.Member.Email)
 	return s, nil
@@ -182,7 +193,7 @@ func (e *Engine) Get(ctx context.Context, id string) (*MemberSession, error) {
 	if err := liveErr(recs[0], e.now()); err != nil {
 		return nil, err
 	}
-	return recs[0].session(), nil
+	return e.out(recs[0]), nil
 }
 
 // ListByMember implements Store.ListByMember.
@@ -210,7 +221,7 @@ func (e *Engine) list(ctx context.Context, field string, sel Selector) ([]*Membe
 	out := make([]*MemberSession, 0, len(recs))
 	for _, r := range recs {
 		if liveErr(r, now) == nil {
-			out = append(out, r.session())
+			out = append(out, e.out(r))
 		}
 	}
 	sortSessions(out)
@@ -247,7 +258,7 @@ func (e *Engine) Extend(ctx context.Context, id string, ttl time.Duration) (*Mem
 	if len(changes) != 1 || changes[0].New == nil {
 		return nil, ErrNotFound
 	}
-	return changes[0].New.session(), nil
+	return e.out(changes[0].New), nil
 }
 
 // Revoke implements Store.Revoke.

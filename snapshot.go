@@ -37,28 +37,12 @@ func copyInto[T any](dst **T, src *T, slot *T) {
 // for the session and everything its pointers reach, one for the metadata.
 func (r *Record) session() *MemberSession {
 	b := &sessionBlock{}
-	s := &b.s
-	s.CreatedAt = r.CreatedAt
-	s.ID = r.ID
-	s.ExpiresAt = r.ExpiresAt
-	if !r.ModifiedAt.IsZero() {
-		b.modifiedAt = r.ModifiedAt
-		s.ModifiedAt = &b.modifiedAt
-	}
-	if r.ReturnURL != "" {
-		b.returnURL = r.ReturnURL
-		s.ReturnURL = &b.returnURL
-	}
-
-	s.MemberID = r.Member.ID
-	s.Member = *r.Member
+	s := r.header(&b.s, &b.modifiedAt, &b.returnURL)
 	m := &s.Member
 	copyInto(&m.ModifiedAt, m.ModifiedAt, &b.memberModifiedAt)
 	copyInto(&m.Name, m.Name, &b.memberName)
 	copyInto(&m.ExternalID, m.ExternalID, &b.memberExternalID)
 
-	s.CustomerID = r.Customer.ID
-	s.Customer = *r.Customer
 	c := &s.Customer
 	c.Metadata = maps.Clone(c.Metadata)
 	copyInto(&c.ModifiedAt, c.ModifiedAt, &b.customerModifiedAt)
@@ -77,5 +61,39 @@ func (r *Record) session() *MemberSession {
 		copyInto(&a.City, a.City, &b.city)
 		copyInto(&a.State, a.State, &b.state)
 	}
+	return s
+}
+
+// handOver returns r as a session without copying its member and customer
+// snapshots, which it takes over. Only for records nothing else holds: one
+// a PrivateRecords backend returned, or one the Engine built and such a
+// backend did not keep.
+func (r *Record) handOver() *MemberSession {
+	b := &struct {
+		s          MemberSession
+		modifiedAt time.Time
+		returnURL  string
+	}{}
+	return r.header(&b.s, &b.modifiedAt, &b.returnURL)
+}
+
+// header fills s from r, with shallow copies of the member and customer,
+// keeping the modified_at and return_url values in the slots given.
+func (r *Record) header(s *MemberSession, modifiedAt *time.Time, returnURL *string) *MemberSession {
+	s.CreatedAt = r.CreatedAt
+	s.ID = r.ID
+	s.ExpiresAt = r.ExpiresAt
+	if !r.ModifiedAt.IsZero() {
+		*modifiedAt = r.ModifiedAt
+		s.ModifiedAt = modifiedAt
+	}
+	if r.ReturnURL != "" {
+		*returnURL = r.ReturnURL
+		s.ReturnURL = returnURL
+	}
+	s.MemberID = r.Member.ID
+	s.Member = *r.Member
+	s.CustomerID = r.Customer.ID
+	s.Customer = *r.Customer
 	return s
 }
