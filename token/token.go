@@ -164,12 +164,33 @@ func Checksum(random string) string {
 	return string(sum[:])
 }
 
+// crcTables holds the slicing-by-8 tables of CRC-32 (IEEE): crcTables[0]
+// is crc32.IEEETable, and crcTables[k][b] is the CRC of b followed by k
+// zero bytes, so crcOf consumes eight bytes per step.
+var crcTables = func() (t [8][256]uint32) {
+	t[0] = *crc32.IEEETable
+	for i := range 256 {
+		crc := t[0][i]
+		for k := 1; k < 8; k++ {
+			crc = t[0][byte(crc)] ^ (crc >> 8)
+			t[k][i] = crc
+		}
+	}
+	return t
+}()
+
 // crcOf is crc32.ChecksumIEEE for both strings and byte slices, computed
 // here so that hashing a string needs no []byte conversion.
 func crcOf[S string | []byte](s S) uint32 {
 	crc := ^uint32(0)
+	for len(s) >= 8 {
+		crc ^= uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+		crc = crcTables[0][s[7]] ^ crcTables[1][s[6]] ^ crcTables[2][s[5]] ^ crcTables[3][s[4]] ^
+			crcTables[4][crc>>24] ^ crcTables[5][byte(crc>>16)] ^ crcTables[6][byte(crc>>8)] ^ crcTables[7][byte(crc)]
+		s = s[8:]
+	}
 	for i := range len(s) {
-		crc = crc32.IEEETable[byte(crc)^s[i]] ^ (crc >> 8)
+		crc = crcTables[0][byte(crc)^s[i]] ^ (crc >> 8)
 	}
 	return ^crc
 }

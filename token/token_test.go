@@ -636,3 +636,16 @@ func BenchmarkNew(b *testing.B) {
 		sinkTok = tok
 	}
 }
+
+// crcOf must equal hash/crc32 for every length around the 8-byte steps.
+func TestCRCMatchesHashCRC32(t *testing.T) {
+	buf := make([]byte, 80)
+	for i := range buf {
+		buf[i] = byte(i*131 + 7)
+	}
+	for n := range len(buf) + 1 {
+		if got, want := crcOf(string(buf[:n])), crc32.ChecksumIEEE(buf[:n]); got != want {
+			t.Fatalf("crcOf of %d bytes = %08x, want %08x", n, got, want)
+		}
+	}
+}
