@@ -210,17 +210,8 @@ func BenchmarkFootprint(b *testing.B) {
 	}
 }
 
-// liveHeap returns the live heap after two collections.
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
-
 func memoryHeapPerSession(b *testing.B, n int) float64 {
-	before := liveHeap()
+	before := storetest.LiveHeap()
 	s, err := memory.New(benchStoreOptions(newBenchClock()))
 	if err != nil {
 		b.Fatal(err)
@@ -228,7 +219,7 @@ func memoryHeapPerSession(b *testing.B, n int) float64 {
 	if err := storetest.BenchFill(s, 0, n, 0, nil); err != nil {
 		b.Fatal(err)
 	}
-	after := liveHeap()
+	after := storetest.LiveHeap()
 	runtime.KeepAlive(s)
 	_ = s.Close()
 	return (float64(after) - float64(before)) / float64(n)

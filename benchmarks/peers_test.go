@@ -777,9 +777,9 @@ func BenchmarkHeap(b *testing.B) {
 					var total float64
 					runs := 0
 					for b.Loop() {
-						before := liveHeap()
+						before := storetest.LiveHeap()
 						store := im.fill(b, size.N)
-						after := liveHeap()
+						after := storetest.LiveHeap()
 						runtime.KeepAlive(store)
 						if s, ok := store.(sessionstore.Store); ok {
 							_ = s.Close()
@@ -792,13 +792,4 @@ func BenchmarkHeap(b *testing.B) {
 			}
 		})
 	}
-}
-
-// liveHeap returns the live heap after two collections.
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }

@@ -607,3 +607,13 @@ func benchLookupAllocs(b *testing.B, fx *benchFixture) (retained, transient floa
 	retained = (float64(after.HeapObjects) - float64(before.HeapObjects)) / k
 	return retained, total - retained
 }
+
+// LiveHeap returns the bytes of live heap after two garbage collections,
+// for footprint benchmarks that compare it before and after filling a store.
+func LiveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
