@@ -9,23 +9,23 @@ func clonePtr[T any](p *T) *T {
 	return &v
 }
 
-// clone returns a copy of m that shares no memory with it.
-func (m Member) clone() Member {
+// Clone returns a deep copy of m: it shares no pointer with m.
+func (m Member) Clone() Member {
 	m.ModifiedAt = clonePtr(m.ModifiedAt)
 	m.Name = clonePtr(m.Name)
 	m.ExternalID = clonePtr(m.ExternalID)
 	return m
 }
 
-// clone returns a copy of c that shares no memory with it.
-func (c Customer) clone() Customer {
+// Clone returns a deep copy of c: it shares no pointer or map with c.
+func (c Customer) Clone() Customer {
 	c.ModifiedAt = clonePtr(c.ModifiedAt)
 	c.Metadata = c.Metadata.Clone()
 	c.ExternalID = clonePtr(c.ExternalID)
 	c.Type = clonePtr(c.Type)
 	c.Name = clonePtr(c.Name)
 	if c.BillingAddress != nil {
-		a := c.BillingAddress.clone()
+		a := c.BillingAddress.Clone()
 		c.BillingAddress = &a
 	}
 	c.TaxID = clonePtr(c.TaxID)
@@ -34,12 +34,22 @@ func (c Customer) clone() Customer {
 	return c
 }
 
-// clone returns a copy of a that shares no memory with it.
-func (a Address) clone() Address {
+// Clone returns a deep copy of a: it shares no pointer with a.
+func (a Address) Clone() Address {
 	a.Line1 = clonePtr(a.Line1)
 	a.Line2 = clonePtr(a.Line2)
 	a.PostalCode = clonePtr(a.PostalCode)
 	a.City = clonePtr(a.City)
 	a.State = clonePtr(a.State)
 	return a
+}
+
+// Clone returns a deep copy of s, token included: it shares no pointer or
+// map with s.
+func (s MemberSession) Clone() MemberSession {
+	s.ModifiedAt = clonePtr(s.ModifiedAt)
+	s.ReturnURL = clonePtr(s.ReturnURL)
+	s.Member = s.Member.Clone()
+	s.Customer = s.Customer.Clone()
+	return s
 }

@@ -4,7 +4,6 @@ import (
 	"math"
 	"net/url"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -21,100 +20,122 @@ const (
 	maxURLChars         = 2083
 )
 
-// normalizeMember validates m and returns the copy the store keeps: times in
-// UTC to the microsecond, an empty name as none. Field paths start with path.
-func normalizeMember(path string, m Member) (Member, error) {
-	if err := checkID(path+".id", m.ID); err != nil {
-		return Member{}, err
+// Validate reports whether m may be stored in a session: a non-empty ID and
+// CustomerID of at most 128 bytes of printable UTF-8, an email with an @,
+// a name and external ID within Polar's limits, and one of the three roles.
+// A bad field is a *ValidationError whose Field starts with "member.".
+// Store.Create and Store.UpdateMember call it; an application may call it
+// first to check input at its own edge.
+func (m Member) Validate() error {
+	const path = "member"
+	if err := ValidateID(path+".id", m.ID); err != nil {
+		return err
 	}
-	if err := checkID(path+".customer_id", m.CustomerID); err != nil {
-		return Member{}, err
+	if err := ValidateID(path+".customer_id", m.CustomerID); err != nil {
+		return err
 	}
 	if err := checkEmail(path+".email", m.Email); err != nil {
-		return Member{}, err
+		return err
 	}
-	if m.Name != nil && *m.Name == "" {
-		m.Name = nil
-	}
-	if m.Name != nil {
+	if m.Name != nil && *m.Name != "" {
 		if err := checkText(path+".name", *m.Name, maxNameChars); err != nil {
-			return Member{}, err
+			return err
 		}
 	}
 	if m.ExternalID != nil {
 		if err := checkText(path+".external_id", *m.ExternalID, maxIDBytes); err != nil {
-			return Member{}, err
+			return err
 		}
 	}
 	if !m.Role.Valid() {
-		return Member{}, invalid(path+".role", "must be owner, billing_manager or member")
+		return invalid(path+".role", "must be owner, billing_manager or member")
 	}
-	m = m.clone()
-	m.CreatedAt = stamp(m.CreatedAt)
-	m.ModifiedAt = stampPtr(m.ModifiedAt)
-	return m, nil
+	return nil
 }
 
-// normalizeCustomer validates c and returns the copy the store keeps. A
-// deleted customer is accepted here; Create refuses it separately.
-func normalizeCustomer(path string, c Customer) (Customer, error) {
-	if err := checkID(path+".id", c.ID); err != nil {
-		return Customer{}, err
+// Validate reports whether c may be stored in a session: Polar's limits on
+// its ID, metadata, email, type, name, billing address, tax ID, locale,
+// organization ID and avatar URL. A bad field is a *ValidationError whose
+// Field starts with "customer.". A deleted customer is valid here; Create
+// refuses it separately.
+func (c Customer) Validate() error {
+	const path = "customer"
+	if err := ValidateID(path+".id", c.ID); err != nil {
+		return err
 	}
 	if err := checkMetadata(path+".metadata", c.Metadata); err != nil {
-		return Customer{}, err
+		return err
 	}
 	if c.ExternalID != nil {
 		if err := checkText(path+".external_id", *c.ExternalID, maxIDBytes); err != nil {
-			return Customer{}, err
+			return err
 		}
 	}
 	if err := checkEmail(path+".email", c.Email); err != nil {
-		return Customer{}, err
+		return err
 	}
 	if c.Type != nil && *c.Type != CustomerIndividual && *c.Type != CustomerTeam {
-		return Customer{}, invalid(path+".type", "must be individual or team")
+		return invalid(path+".type", "must be individual or team")
 	}
 	if c.Name != nil {
 		if err := checkText(path+".name", *c.Name, maxNameChars); err != nil {
-			return Customer{}, err
+			return err
 		}
 	}
 	if c.BillingAddress != nil {
 		if err := checkAddress(path+".billing_address", c.BillingAddress); err != nil {
-			return Customer{}, err
+			return err
 		}
 	}
 	if c.TaxID != nil {
 		if c.TaxID.Value == "" || c.TaxID.Format == "" {
-			return Customer{}, invalid(path+".tax_id", "needs a value and a format")
+			return invalid(path+".tax_id", "needs a value and a format")
 		}
 		if err := checkText(path+".tax_id", c.TaxID.Value+c.TaxID.Format, maxTextBytes); err != nil {
-			return Customer{}, err
+			return err
 		}
 	}
 	if c.Locale != nil {
 		if err := checkText(path+".locale", *c.Locale, maxIDBytes); err != nil {
-			return Customer{}, err
+			return err
 		}
 	}
 	if c.OrganizationID != "" {
-		if err := checkID(path+".organization_id", c.OrganizationID); err != nil {
-			return Customer{}, err
+		if err := ValidateID(path+".organization_id", c.OrganizationID); err != nil {
+			return err
 		}
 	}
-	if err := checkText(path+".avatar_url", c.AvatarURL, maxURLChars); err != nil {
-		return Customer{}, err
-	}
-	c = c.clone()
-	c.CreatedAt = stamp(c.CreatedAt)
-	c.ModifiedAt = stampPtr(c.ModifiedAt)
-	c.DeletedAt = stampPtr(c.DeletedAt)
-	return c, nil
+	return checkText(path+".avatar_url", c.AvatarURL, maxURLChars)
 }
 
-// checkID accepts 1-128 bytes of printable UTF-8.
-func checkID(field, id string) error {
+// Validate reports whether p may create a session: a valid member and
+// customer, the customer not deleted, the member belonging to it, and a
+// ReturnURL that is empty or an absolute http(s) URL. TTL is checked by
+// Store.Create against the store's Options. A bad field is a
+// *ValidationError naming it by its JSON path.
+func (p CreateParams) Validate() error {
+	if err := p.Member.Validate(); err != nil {
+		return err
+	}
+	if err := p.Customer.Validate(); err != nil {
+		return err
+	}
+	if p.Customer.DeletedAt != nil {
+		return invalid("customer.deleted_at", "a deleted customer cannot sign in")
+	}
+	if p.Member.CustomerID != p.Customer.ID {
+		return invalid("member.customer_id", "must equal customer.id")
+	}
+	if p.ReturnURL != "" {
+		return checkHTTPURL("return_url", p.ReturnURL)
+	}
+	return nil
+}
+
+// ValidateID reports whether id is a valid member, customer or
+// organization ID: 1-128 bytes of printable UTF-8. A bad one is a
+// *ValidationError naming field.
+func ValidateID(field, id string) error {
 	if id == "" {
 		return invalid(field, "must not be empty")
 	}
@@ -220,17 +241,6 @@ func checkHTTPURL(field, s string) error {
 	scheme := strings.ToLower(u.Scheme)
 	if (scheme != "http" && scheme != "https") || u.Host == "" || u.Opaque != "" {
 		return invalid(field, "must be an absolute http or https URL with a host")
-	}
-	return nil
-}
-
-// checkTTL accepts 0 (the default) up to max.
-func checkTTL(ttl, max time.Duration) error {
-	if ttl < 0 {
-		return invalid("ttl", "must not be negative")
-	}
-	if ttl > max {
-		return invalid("ttl", "must be at most MaxTTL")
 	}
 	return nil
 }

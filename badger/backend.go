@@ -15,6 +15,7 @@ import (
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/token"
 )
 
@@ -22,7 +23,7 @@ import (
 // conflict to a concurrent one.
 const maxAttempts = 100
 
-// backend implements sessionstore.Backend on a Badger DB (see keys.go for
+// backend implements backend.Backend on a Badger DB (see keys.go for
 // the layout).
 //
 // Ordering. Badger detects conflicts between a transaction's reads and the
@@ -34,7 +35,7 @@ const maxAttempts = 100
 // read a key the first wrote, and is retried. DeleteExpired reads every
 // expiry entry and record it removes and updates the counters, so it is
 // ordered with Extend (which moves the expiry entry) and with the rest.
-type backend struct {
+type storage struct {
 	db    *badgerdb.DB
 	owned bool // opened by Open: Close closes it
 
@@ -67,7 +68,7 @@ const exclusiveAfter = 4
 
 // attempt runs one attempt of a write transaction: shared with the others
 // before the exclusiveAfter-th retry, alone from then on.
-func (b *backend) attempt(i int, f func() error) error {
+func (b *storage) attempt(i int, f func() error) error {
 	if i >= exclusiveAfter {
 		b.serial.Lock()
 		defer b.serial.Unlock()
@@ -137,8 +138,8 @@ func (f *expiryFloor) advance(last []byte) {
 	}
 }
 
-func newBackend(db *badgerdb.DB, owned bool, gcInterval time.Duration) *backend {
-	b := &backend{db: db, owned: owned}
+func newStorage(db *badgerdb.DB, owned bool, gcInterval time.Duration) *storage {
+	b := &storage{db: db, owned: owned}
 	if gcInterval > 0 && !db.Opts().InMemory {
 		b.gcStop = make(chan struct{})
 		b.gcDone = make(chan struct{})
@@ -152,7 +153,7 @@ func newBackend(db *badgerdb.DB, owned bool, gcInterval time.Duration) *backend 
 const gcDiscardRatio = 0.5
 
 // runGC runs Badger's value-log GC every interval until Close.
-func (b *backend) runGC(interval time.Duration) {
+func (b *storage) runGC(interval time.Duration) {
 	defer close(b.gcDone)
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -178,7 +179,7 @@ func (b *backend) runGC(interval time.Duration) {
 
 // enter starts a call: it fails with ErrClosed after Close. Every enter is
 // paired with a leave.
-func (b *backend) enter() error {
+func (b *storage) enter() error {
 	b.mu.RLock()
 	if b.closed || b.db.IsClosed() {
 		b.mu.RUnlock()
@@ -187,16 +188,16 @@ func (b *backend) enter() error {
 	return nil
 }
 
-func (b *backend) leave() { b.mu.RUnlock() }
+func (b *storage) leave() { b.mu.RUnlock() }
 
-// PrivateRecords implements sessionstore.PrivateRecords: every record this
+// PrivateRecords implements backend.PrivateRecords: every record this
 // backend returns is decoded anew from stored bytes, and it keeps none it is
 // given, so the Engine hands records out without another copy.
-func (b *backend) PrivateRecords() {}
+func (b *storage) PrivateRecords() {}
 
-// Close implements sessionstore.Backend: it waits for the calls in
+// Close implements backend.Backend: it waits for the calls in
 // progress, stops the value-log GC and closes the DB if Open opened it.
-func (b *backend) Close() error {
+func (b *storage) Close() error {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -219,7 +220,7 @@ func (b *backend) Close() error {
 // storageErr maps an error from Badger: ErrClosed once the DB is closed,
 // else the error wrapped. Errors of the sessionstore package pass as they
 // are.
-func (b *backend) storageErr(err error) error {
+func (b *storage) storageErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
@@ -248,8 +249,8 @@ func conflictErr(err error) error {
 	return fmt.Errorf("sessionstore/badger: gave up after %d conflicting attempts: %w", maxAttempts, err)
 }
 
-// Insert implements sessionstore.Backend.
-func (b *backend) Insert(ctx context.Context, rec *sessionstore.Record) error {
+// Insert implements backend.Backend.
+func (b *storage) Insert(ctx context.Context, rec *backend.Record) error {
 	val, err := rec.MarshalBinary()
 	if err != nil {
 		return err
@@ -337,8 +338,8 @@ func addCount(txn *badgerdb.Txn, key []byte, delta int) error {
 	return txn.Set(key, counterValue(uint64(next)))
 }
 
-// Find implements sessionstore.Backend with one point read.
-func (b *backend) Find(ctx context.Context, h token.Hash) (*sessionstore.Record, error) {
+// Find implements backend.Backend with one point read.
+func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
 	if err := b.enter(); err != nil {
 		return nil, err
 	}
@@ -354,7 +355,7 @@ func (b *backend) Find(ctx context.Context, h token.Hash) (*sessionstore.Record,
 
 // getRecord reads and decodes the record of h, returning its Badger version
 // too. A missing record is ErrNotFound.
-func getRecord(txn *badgerdb.Txn, h token.Hash) (*sessionstore.Record, uint64, error) {
+func getRecord(txn *badgerdb.Txn, h token.Hash) (*backend.Record, uint64, error) {
 	item, err := txn.Get(recordKey(h))
 	if errors.Is(err, badgerdb.ErrKeyNotFound) {
 		return nil, 0, sessionstore.ErrNotFound
@@ -362,7 +363,7 @@ func getRecord(txn *badgerdb.Txn, h token.Hash) (*sessionstore.Record, uint64, e
 	if err != nil {
 		return nil, 0, err
 	}
-	rec := new(sessionstore.Record)
+	rec := new(backend.Record)
 	// UnmarshalBinary copies what it keeps, so Badger's buffer is not
 	// retained past the callback.
 	if err := item.Value(rec.UnmarshalBinary); err != nil {
@@ -375,15 +376,15 @@ func getRecord(txn *badgerdb.Txn, h token.Hash) (*sessionstore.Record, uint64, e
 type found struct {
 	hash    token.Hash
 	version uint64
-	rec     *sessionstore.Record
+	rec     *backend.Record
 }
 
 // groupTag returns the key tag of a member or customer index.
-func groupTag(ix sessionstore.Index) (byte, bool) {
+func groupTag(ix backend.Index) (byte, bool) {
 	switch ix {
-	case sessionstore.IndexMember:
+	case backend.IndexMember:
 		return tagMember, true
-	case sessionstore.IndexCustomer:
+	case backend.IndexCustomer:
 		return tagCustomer, true
 	}
 	return 0, false
@@ -391,9 +392,9 @@ func groupTag(ix sessionstore.Index) (byte, bool) {
 
 // selectTxn returns the records of sel as txn sees them. In an update
 // transaction every key it reads is tracked for conflicts.
-func selectTxn(ctx context.Context, txn *badgerdb.Txn, sel sessionstore.Selector) ([]found, error) {
+func selectTxn(ctx context.Context, txn *badgerdb.Txn, sel backend.Selector) ([]found, error) {
 	var hashes []token.Hash
-	if sel.Index == sessionstore.IndexID {
+	if sel.Index == backend.IndexID {
 		item, err := txn.Get(idKey(sel.Key))
 		if errors.Is(err, badgerdb.ErrKeyNotFound) {
 			return nil, nil
@@ -477,9 +478,9 @@ func recoverClosed(err *error) {
 	}
 }
 
-// Select implements sessionstore.Backend: a point read by ID, or a prefix
+// Select implements backend.Backend: a point read by ID, or a prefix
 // scan of one member's or customer's index, then a point read per record.
-func (b *backend) Select(ctx context.Context, sel sessionstore.Selector) ([]*sessionstore.Record, error) {
+func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.Record, error) {
 	if err := b.enter(); err != nil {
 		return nil, err
 	}
@@ -490,7 +491,7 @@ func (b *backend) Select(ctx context.Context, sel sessionstore.Selector) ([]*ses
 	if err != nil {
 		return nil, b.storageErr(err)
 	}
-	out := make([]*sessionstore.Record, len(fs))
+	out := make([]*backend.Record, len(fs))
 	for i, f := range fs {
 		out[i] = f.rec
 	}
@@ -500,25 +501,25 @@ func (b *backend) Select(ctx context.Context, sel sessionstore.Selector) ([]*ses
 // step is one planned change of an Edit.
 type step struct {
 	found
-	op   sessionstore.Op
-	next *sessionstore.Record
+	op   backend.Op
+	next *backend.Record
 }
 
 // errKeysChanged reports an EditFunc breaking its contract.
 var errKeysChanged = errors.New("sessionstore/badger: EditFunc's replacement changes the record's ID, token hash, member or customer")
 
 // decide calls fn for f and returns the step, or ok false for Keep.
-func decide(fn sessionstore.EditFunc, f found) (s step, ok bool, err error) {
+func decide(fn backend.EditFunc, f found) (s step, ok bool, err error) {
 	op, next, err := fn(f.rec)
 	if err != nil {
 		return step{}, false, err
 	}
 	switch op {
-	case sessionstore.Keep:
+	case backend.Keep:
 		return step{}, false, nil
-	case sessionstore.Delete:
+	case backend.Delete:
 		return step{found: f, op: op}, true, nil
-	case sessionstore.Put:
+	case backend.Put:
 		if next == nil || next.Member == nil || next.Customer == nil ||
 			next.ID != f.rec.ID || next.TokenHash != f.rec.TokenHash ||
 			next.MemberID() != f.rec.MemberID() || next.CustomerID() != f.rec.CustomerID() {
@@ -535,10 +536,10 @@ type fnError struct{ err error }
 func (e fnError) Error() string { return e.err.Error() }
 func (e fnError) Unwrap() error { return e.err }
 
-// Edit implements sessionstore.Backend. The whole edit is one transaction,
+// Edit implements backend.Backend. The whole edit is one transaction,
 // retried on conflict, unless it is too big for one: then it commits in
 // chunks, each atomic (see editInChunks).
-func (b *backend) Edit(ctx context.Context, sel sessionstore.Selector, fn sessionstore.EditFunc) ([]sessionstore.Change, error) {
+func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.EditFunc) ([]backend.Change, error) {
 	if err := b.enter(); err != nil {
 		return nil, err
 	}
@@ -589,7 +590,7 @@ func (b *backend) Edit(ctx context.Context, sel sessionstore.Selector, fn sessio
 
 // editErr maps an Edit failure: an EditFunc's error as it is, a storage
 // error through storageErr.
-func (b *backend) editErr(err error) error {
+func (b *storage) editErr(err error) error {
 	var fe fnError
 	if errors.As(err, &fe) {
 		return fe.err
@@ -599,7 +600,7 @@ func (b *backend) editErr(err error) error {
 
 // plan selects the records of sel in txn and asks fn about each. Selecting
 // an ID that is not stored is ErrNotFound.
-func (b *backend) plan(ctx context.Context, txn *badgerdb.Txn, sel sessionstore.Selector, fn sessionstore.EditFunc) ([]step, error) {
+func (b *storage) plan(ctx context.Context, txn *badgerdb.Txn, sel backend.Selector, fn backend.EditFunc) ([]step, error) {
 	if tag, ok := groupTag(sel.Index); ok {
 		// Read the counter before the scan: an Insert into the group that
 		// commits after this read makes the commit of this edit conflict.
@@ -611,7 +612,7 @@ func (b *backend) plan(ctx context.Context, txn *badgerdb.Txn, sel sessionstore.
 	if err != nil {
 		return nil, err
 	}
-	if len(fs) == 0 && sel.Index == sessionstore.IndexID {
+	if len(fs) == 0 && sel.Index == backend.IndexID {
 		return nil, sessionstore.ErrNotFound
 	}
 	var plan []step
@@ -630,7 +631,7 @@ func (b *backend) plan(ctx context.Context, txn *badgerdb.Txn, sel sessionstore.
 // applySteps writes plan into txn and returns how many steps it wrote
 // whole. It first writes the counter of the selected group, so that the
 // edit is ordered with the inserts into it.
-func applySteps(txn *badgerdb.Txn, sel sessionstore.Selector, plan []step) (int, error) {
+func applySteps(txn *badgerdb.Txn, sel backend.Selector, plan []step) (int, error) {
 	if tag, ok := groupTag(sel.Index); ok {
 		if err := addCount(txn, countKey(tag, sel.Key), 0); err != nil {
 			return 0, err
@@ -638,7 +639,7 @@ func applySteps(txn *badgerdb.Txn, sel sessionstore.Selector, plan []step) (int,
 	}
 	for i, s := range plan {
 		var err error
-		if s.op == sessionstore.Delete {
+		if s.op == backend.Delete {
 			err = deleteRecord(txn, s.hash, s.rec.ID, s.rec.MemberID(), s.rec.CustomerID(), expiryKey(s.rec.ExpiresAt, s.rec.ID))
 		} else {
 			err = putRecord(txn, s.rec, s.next)
@@ -668,7 +669,7 @@ func deleteRecord(txn *badgerdb.Txn, h token.Hash, id, member, customer string, 
 
 // putRecord replaces cur by next, which has the same keys, moving its
 // expiry entry when ExpiresAt changed.
-func putRecord(txn *badgerdb.Txn, cur, next *sessionstore.Record) error {
+func putRecord(txn *badgerdb.Txn, cur, next *backend.Record) error {
 	val, err := next.MarshalBinary()
 	if err != nil {
 		return err
@@ -686,18 +687,18 @@ func putRecord(txn *badgerdb.Txn, cur, next *sessionstore.Record) error {
 }
 
 // notePuts reports the expiry keys a committed plan wrote.
-func (b *backend) notePuts(plan []step) {
+func (b *storage) notePuts(plan []step) {
 	for _, s := range plan {
-		if s.op == sessionstore.Put && expiryTime(s.rec.ExpiresAt) != expiryTime(s.next.ExpiresAt) {
+		if s.op == backend.Put && expiryTime(s.rec.ExpiresAt) != expiryTime(s.next.ExpiresAt) {
 			b.floor.note(expiryKey(s.next.ExpiresAt, s.next.ID))
 		}
 	}
 }
 
-func changesOf(plan []step) []sessionstore.Change {
-	out := make([]sessionstore.Change, len(plan))
+func changesOf(plan []step) []backend.Change {
+	out := make([]backend.Change, len(plan))
 	for i, s := range plan {
-		out[i] = sessionstore.Change{Old: s.rec, New: s.next}
+		out[i] = backend.Change{Old: s.rec, New: s.next}
 	}
 	return out
 }
@@ -710,8 +711,8 @@ func changesOf(plan []step) []sessionstore.Change {
 // Every chunk is atomic but the edit as a whole is not: when fn or storage
 // fails, the chunks already committed stay, and their changes are returned
 // with the error.
-func (b *backend) editInChunks(ctx context.Context, sel sessionstore.Selector, fn sessionstore.EditFunc, plan []step, chunk, conflicts int) ([]sessionstore.Change, error) {
-	var changes []sessionstore.Change
+func (b *storage) editInChunks(ctx context.Context, sel backend.Selector, fn backend.EditFunc, plan []step, chunk, conflicts int) ([]backend.Change, error) {
+	var changes []backend.Change
 	for start := 0; start < len(plan); {
 		chunk = max(chunk, 1)
 		end := min(start+chunk, len(plan))
@@ -764,7 +765,7 @@ func (b *backend) editInChunks(ctx context.Context, sel sessionstore.Selector, f
 
 // replan re-reads the records of plan in txn and returns the steps to take
 // now.
-func replan(txn *badgerdb.Txn, fn sessionstore.EditFunc, plan []step) ([]step, error) {
+func replan(txn *badgerdb.Txn, fn backend.EditFunc, plan []step) ([]step, error) {
 	out := make([]step, 0, len(plan))
 	for _, s := range plan {
 		rec, version, err := getRecord(txn, s.hash)
@@ -794,12 +795,12 @@ type expired struct {
 	key, val []byte
 }
 
-// DeleteExpired implements sessionstore.Backend. It scans the expiry index
+// DeleteExpired implements backend.Backend. It scans the expiry index
 // from its start, which holds the earliest expiries, up to cutoff, and
 // removes what it finds in transactions of at most limit records, smaller
 // when Badger finds one too big. Each transaction is atomic; none holds a
 // lock over the store.
-func (b *backend) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+func (b *storage) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
 	if err := b.enter(); err != nil {
 		return 0, err
 	}
@@ -917,4 +918,4 @@ func deleteExpiredEntries(txn *badgerdb.Txn, entries []expired) (applied, remove
 	return len(entries), removed, nil
 }
 
-var _ sessionstore.Backend = (*backend)(nil)
+var _ backend.Backend = (*storage)(nil)

@@ -17,6 +17,7 @@ import (
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/storetest"
 )
 
@@ -24,27 +25,27 @@ var t0 = time.Date(2026, 1, 20, 10, 0, 0, 0, time.UTC)
 
 // newTestBackend returns a backend on a fresh in-memory DB whose memtable
 // is memTable bytes (small values make transactions too big sooner).
-func newTestBackend(t *testing.T, memTable int64) *backend {
+func newTestBackend(t *testing.T, memTable int64) *storage {
 	t.Helper()
 	db, err := badgerdb.Open(badgerdb.DefaultOptions("").WithInMemory(true).
 		WithLogger(nil).WithMemTableSize(memTable).WithValueThreshold(min(valueThreshold, memTable/10)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBackend(db, true, -1)
+	b := newStorage(db, true, -1)
 	t.Cleanup(func() { _ = b.Close() })
 	return b
 }
 
 // record returns record n of member m of customer c, expiring at exp.
-func record(n, c, m int, exp time.Time) *sessionstore.Record {
+func record(n, c, m int, exp time.Time) *backend.Record {
 	cust := storetest.NewCustomer(c)
 	cust.CreatedAt = cust.CreatedAt.Truncate(time.Microsecond)
 	cust.ModifiedAt = nil
 	mem := storetest.NewMember(cust.ID, m)
 	mem.CreatedAt = mem.CreatedAt.Truncate(time.Microsecond)
 	mem.ModifiedAt = nil
-	return &sessionstore.Record{
+	return &backend.Record{
 		ID:        fmt.Sprintf("00000000-0000-4000-8000-%012d", n),
 		TokenHash: sha256.Sum256(fmt.Appendf(nil, "token %d", n)),
 		CreatedAt: t0,
@@ -54,7 +55,7 @@ func record(n, c, m int, exp time.Time) *sessionstore.Record {
 	}
 }
 
-func mustInsert(t testing.TB, b *backend, recs ...*sessionstore.Record) {
+func mustInsert(t testing.TB, b *storage, recs ...*backend.Record) {
 	t.Helper()
 	for _, r := range recs {
 		if err := b.Insert(context.Background(), r); err != nil {
@@ -63,7 +64,7 @@ func mustInsert(t testing.TB, b *backend, recs ...*sessionstore.Record) {
 	}
 }
 
-func ids(recs []*sessionstore.Record) []string {
+func ids(recs []*backend.Record) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
 		out[i] = r.ID
@@ -88,17 +89,17 @@ func TestBackendInsertFindSelect(t *testing.T) {
 		t.Errorf("Find of an unknown hash = %v", err)
 	}
 	for _, tc := range []struct {
-		sel  sessionstore.Selector
+		sel  backend.Selector
 		want []string
 	}{
-		{sessionstore.Selector{Index: sessionstore.IndexID, Key: r3.ID}, []string{r3.ID}},
-		{sessionstore.Selector{Index: sessionstore.IndexID, Key: "nope"}, nil},
-		{sessionstore.Selector{Index: sessionstore.IndexMember, Key: r1.MemberID()}, []string{r1.ID}},
-		{sessionstore.Selector{Index: sessionstore.IndexCustomer, Key: r1.CustomerID()}, []string{r1.ID, r2.ID}},
-		{sessionstore.Selector{Index: sessionstore.IndexCustomer, Key: r3.CustomerID()}, []string{r3.ID}},
+		{backend.Selector{Index: backend.IndexID, Key: r3.ID}, []string{r3.ID}},
+		{backend.Selector{Index: backend.IndexID, Key: "nope"}, nil},
+		{backend.Selector{Index: backend.IndexMember, Key: r1.MemberID()}, []string{r1.ID}},
+		{backend.Selector{Index: backend.IndexCustomer, Key: r1.CustomerID()}, []string{r1.ID, r2.ID}},
+		{backend.Selector{Index: backend.IndexCustomer, Key: r3.CustomerID()}, []string{r3.ID}},
 		// A prefix of a key selects nothing.
-		{sessionstore.Selector{Index: sessionstore.IndexCustomer, Key: r3.CustomerID()[:10]}, nil},
-		{sessionstore.Selector{Index: sessionstore.IndexMember, Key: ""}, nil},
+		{backend.Selector{Index: backend.IndexCustomer, Key: r3.CustomerID()[:10]}, nil},
+		{backend.Selector{Index: backend.IndexMember, Key: ""}, nil},
 	} {
 		recs, err := b.Select(ctx, tc.sel)
 		if err != nil {
@@ -111,7 +112,7 @@ func TestBackendInsertFindSelect(t *testing.T) {
 			t.Errorf("Select(%+v) = %v, want %v", tc.sel, got, tc.want)
 		}
 	}
-	if _, err := b.Select(ctx, sessionstore.Selector{Index: 99}); err == nil {
+	if _, err := b.Select(ctx, backend.Selector{Index: 99}); err == nil {
 		t.Error("Select with an unknown index succeeded")
 	}
 	checkConsistency(t, b.db, false)
@@ -120,17 +121,17 @@ func TestBackendInsertFindSelect(t *testing.T) {
 func TestBackendEdit(t *testing.T) {
 	b := newTestBackend(t, 8<<20)
 	ctx := context.Background()
-	var recs []*sessionstore.Record
+	var recs []*backend.Record
 	for i := range 6 {
 		recs = append(recs, record(i, 1, i%2, t0.Add(time.Duration(i)*time.Minute)))
 	}
 	mustInsert(t, b, recs...)
-	member0 := sessionstore.Selector{Index: sessionstore.IndexMember, Key: recs[0].MemberID()}
+	member0 := backend.Selector{Index: backend.IndexMember, Key: recs[0].MemberID()}
 
 	// Selecting an ID that is not stored.
-	_, err := b.Edit(ctx, sessionstore.Selector{Index: sessionstore.IndexID, Key: "missing"}, func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	_, err := b.Edit(ctx, backend.Selector{Index: backend.IndexID, Key: "missing"}, func(*backend.Record) (backend.Op, *backend.Record, error) {
 		t.Error("fn called")
-		return sessionstore.Keep, nil, nil
+		return backend.Keep, nil, nil
 	})
 	if !errors.Is(err, sessionstore.ErrNotFound) {
 		t.Errorf("Edit of a missing ID = %v", err)
@@ -139,11 +140,11 @@ func TestBackendEdit(t *testing.T) {
 	// An error aborts everything, and comes back as it is.
 	boom := &sessionstore.ValidationError{Field: "x", Reason: "boom"}
 	calls := 0
-	_, err = b.Edit(ctx, member0, func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	_, err = b.Edit(ctx, member0, func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 		if calls++; calls == 3 {
-			return sessionstore.Keep, nil, boom
+			return backend.Keep, nil, boom
 		}
-		return sessionstore.Delete, nil, nil
+		return backend.Delete, nil, nil
 	})
 	if err != boom { //nolint:errorlint // the very error
 		t.Errorf("Edit = %v, want fn's error as it is", err)
@@ -153,28 +154,28 @@ func TestBackendEdit(t *testing.T) {
 	}
 
 	// Keep everything: no change.
-	changes, err := b.Edit(ctx, member0, func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
-		return sessionstore.Keep, nil, nil
+	changes, err := b.Edit(ctx, member0, func(*backend.Record) (backend.Op, *backend.Record, error) {
+		return backend.Keep, nil, nil
 	})
 	if err != nil || len(changes) != 0 {
 		t.Errorf("Edit keeping all = %v, %v", changes, err)
 	}
 
 	// A replacement must keep the keys.
-	for name, mutate := range map[string]func(r *sessionstore.Record){
-		"ID":       func(r *sessionstore.Record) { r.ID = "other" },
-		"hash":     func(r *sessionstore.Record) { r.TokenHash[0]++ },
-		"member":   func(r *sessionstore.Record) { m := *r.Member; m.ID = "other"; r.Member = &m },
-		"customer": func(r *sessionstore.Record) { c := *r.Customer; c.ID = "other"; r.Customer = &c },
+	for name, mutate := range map[string]func(r *backend.Record){
+		"ID":       func(r *backend.Record) { r.ID = "other" },
+		"hash":     func(r *backend.Record) { r.TokenHash[0]++ },
+		"member":   func(r *backend.Record) { m := *r.Member; m.ID = "other"; r.Member = &m },
+		"customer": func(r *backend.Record) { c := *r.Customer; c.ID = "other"; r.Customer = &c },
 		"nil":      nil,
 	} {
-		_, err := b.Edit(ctx, member0, func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+		_, err := b.Edit(ctx, member0, func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 			if mutate == nil {
-				return sessionstore.Put, nil, nil
+				return backend.Put, nil, nil
 			}
 			next := *cur
 			mutate(&next)
-			return sessionstore.Put, &next, nil
+			return backend.Put, &next, nil
 		})
 		if !errors.Is(err, errKeysChanged) {
 			t.Errorf("Put changing the %s: %v", name, err)
@@ -184,7 +185,7 @@ func TestBackendEdit(t *testing.T) {
 	// Put: extend one, change another's member snapshot; delete a third.
 	renamed := *recs[2].Member
 	renamed.Email = "new@example.com"
-	changes, err = b.Edit(ctx, member0, func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	changes, err = b.Edit(ctx, member0, func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 		next := *cur
 		switch cur.ID {
 		case recs[0].ID:
@@ -193,9 +194,9 @@ func TestBackendEdit(t *testing.T) {
 		case recs[2].ID:
 			next.Member = &renamed
 		default:
-			return sessionstore.Delete, nil, nil
+			return backend.Delete, nil, nil
 		}
-		return sessionstore.Put, &next, nil
+		return backend.Put, &next, nil
 	})
 	if err != nil || len(changes) != 3 {
 		t.Fatalf("Edit = %d changes, %v", len(changes), err)
@@ -231,7 +232,7 @@ func TestBackendDeleteExpiredCutoffAndLimit(t *testing.T) {
 	b := newTestBackend(t, 8<<20)
 	ctx := context.Background()
 	// Expiries before and after 1970 too: the keys must sort like times.
-	var recs []*sessionstore.Record
+	var recs []*backend.Record
 	for i, exp := range []time.Time{
 		time.Unix(-5000, 0).UTC(), time.Unix(-1, 999999000).UTC(), time.Unix(0, 0).UTC(),
 		t0, t0.Add(time.Microsecond), t0.Add(time.Second), t0.Add(time.Hour),
@@ -273,19 +274,19 @@ func TestBackendLargeEdits(t *testing.T) {
 	b := newTestBackend(t, 1<<20)
 	ctx := context.Background()
 	const n = 1500
-	var recs []*sessionstore.Record
+	var recs []*backend.Record
 	for i := range n {
 		recs = append(recs, record(i, i%2, 0, t0.Add(time.Duration(i)*time.Second)))
 	}
 	mustInsert(t, b, recs...)
-	customer0 := sessionstore.Selector{Index: sessionstore.IndexCustomer, Key: recs[0].CustomerID()}
+	customer0 := backend.Selector{Index: backend.IndexCustomer, Key: recs[0].CustomerID()}
 
 	// A Put of every record of a customer, with a new expiry.
-	changes, err := b.Edit(ctx, customer0, func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	changes, err := b.Edit(ctx, customer0, func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 		next := *cur
 		next.ExpiresAt = cur.ExpiresAt.Add(24 * time.Hour)
 		next.ModifiedAt = t0
-		return sessionstore.Put, &next, nil
+		return backend.Put, &next, nil
 	})
 	if err != nil || len(changes) != n/2 {
 		t.Fatalf("large Put edit = %d changes, %v", len(changes), err)
@@ -299,19 +300,19 @@ func TestBackendLargeEdits(t *testing.T) {
 	// An error from fn still changes nothing: fn sees every record before
 	// anything is written.
 	calls := 0
-	_, err = b.Edit(ctx, customer0, func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	_, err = b.Edit(ctx, customer0, func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 		if calls++; calls == n/2 {
-			return sessionstore.Keep, nil, errors.New("last one")
+			return backend.Keep, nil, errors.New("last one")
 		}
-		return sessionstore.Delete, nil, nil
+		return backend.Delete, nil, nil
 	})
 	if err == nil || len(mustSelect(t, b, customer0)) != n/2 {
 		t.Fatalf("aborted large edit: %v", err)
 	}
 
 	// A large delete.
-	changes, err = b.Edit(ctx, customer0, func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
-		return sessionstore.Delete, nil, nil
+	changes, err = b.Edit(ctx, customer0, func(cur *backend.Record) (backend.Op, *backend.Record, error) {
+		return backend.Delete, nil, nil
 	})
 	if err != nil || len(changes) != n/2 {
 		t.Fatalf("large Delete edit = %d changes, %v", len(changes), err)
@@ -338,7 +339,7 @@ func TestBackendLargeEdits(t *testing.T) {
 	}
 }
 
-func mustSelect(t *testing.T, b *backend, sel sessionstore.Selector) []*sessionstore.Record {
+func mustSelect(t *testing.T, b *storage, sel backend.Selector) []*backend.Record {
 	t.Helper()
 	recs, err := b.Select(context.Background(), sel)
 	if err != nil {
@@ -355,7 +356,7 @@ func TestBackendEditSeesConcurrentInserts(t *testing.T) {
 	ctx := context.Background()
 	var (
 		mu       sync.Mutex
-		inserted []*sessionstore.Record
+		inserted []*backend.Record
 		wg       sync.WaitGroup
 		next     = 0
 	)
@@ -379,7 +380,7 @@ func TestBackendEditSeesConcurrentInserts(t *testing.T) {
 			}
 		})
 	}
-	member := sessionstore.Selector{Index: sessionstore.IndexMember, Key: record(0, 1, 1, t0).MemberID()}
+	member := backend.Selector{Index: backend.IndexMember, Key: record(0, 1, 1, t0).MemberID()}
 	for range 30 {
 		for {
 			mu.Lock()
@@ -394,8 +395,8 @@ func TestBackendEditSeesConcurrentInserts(t *testing.T) {
 		before := inserted[next:]
 		next = len(inserted)
 		mu.Unlock()
-		if _, err := b.Edit(ctx, member, func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
-			return sessionstore.Delete, nil, nil
+		if _, err := b.Edit(ctx, member, func(*backend.Record) (backend.Op, *backend.Record, error) {
+			return backend.Delete, nil, nil
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -428,10 +429,10 @@ func TestBackendPurgeRacingWrites(t *testing.T) {
 					return
 				}
 				if i%5 == 0 {
-					_, err := b.Edit(ctx, sessionstore.Selector{Index: sessionstore.IndexID, Key: r.ID}, func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+					_, err := b.Edit(ctx, backend.Selector{Index: backend.IndexID, Key: r.ID}, func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 						next := *cur
 						next.ExpiresAt = t0.Add(time.Duration(rng.IntN(3600)) * time.Second)
-						return sessionstore.Put, &next, nil
+						return backend.Put, &next, nil
 					})
 					if err != nil && !errors.Is(err, sessionstore.ErrNotFound) {
 						t.Error(err)
@@ -514,11 +515,11 @@ func TestKeyHelpers(t *testing.T) {
 func TestReplan(t *testing.T) {
 	b := newTestBackend(t, 8<<20)
 	ctx := context.Background()
-	recs := []*sessionstore.Record{record(0, 1, 1, t0.Add(time.Hour)), record(1, 1, 1, t0.Add(time.Hour)), record(2, 1, 1, t0.Add(time.Hour))}
+	recs := []*backend.Record{record(0, 1, 1, t0.Add(time.Hour)), record(1, 1, 1, t0.Add(time.Hour)), record(2, 1, 1, t0.Add(time.Hour))}
 	mustInsert(t, b, recs...)
-	member := sessionstore.Selector{Index: sessionstore.IndexMember, Key: recs[0].MemberID()}
-	del := func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
-		return sessionstore.Delete, nil, nil
+	member := backend.Selector{Index: backend.IndexMember, Key: recs[0].MemberID()}
+	del := func(*backend.Record) (backend.Op, *backend.Record, error) {
+		return backend.Delete, nil, nil
 	}
 	txn := b.db.NewTransaction(true)
 	plan, err := b.plan(ctx, txn, member, del)
@@ -526,13 +527,13 @@ func TestReplan(t *testing.T) {
 	if err != nil || len(plan) != 3 {
 		t.Fatalf("plan = %d steps, %v", len(plan), err)
 	}
-	byID := func(id string) sessionstore.Selector {
-		return sessionstore.Selector{Index: sessionstore.IndexID, Key: id}
+	byID := func(id string) backend.Selector {
+		return backend.Selector{Index: backend.IndexID, Key: id}
 	}
-	if _, err := b.Edit(ctx, byID(recs[1].ID), func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	if _, err := b.Edit(ctx, byID(recs[1].ID), func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 		next := *cur
 		next.ModifiedAt = t0
-		return sessionstore.Put, &next, nil
+		return backend.Put, &next, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -542,12 +543,12 @@ func TestReplan(t *testing.T) {
 	var asked []string
 	txn = b.db.NewTransaction(true)
 	defer txn.Discard()
-	steps, err := replan(txn, func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	steps, err := replan(txn, func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 		asked = append(asked, cur.ID)
 		if !cur.ModifiedAt.Equal(t0) {
 			t.Errorf("fn got the old version of %s", cur.ID)
 		}
-		return sessionstore.Keep, nil, nil
+		return backend.Keep, nil, nil
 	}, plan)
 	if err != nil {
 		t.Fatal(err)

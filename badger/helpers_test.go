@@ -11,6 +11,7 @@ import (
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/storetest"
 	"github.com/memberkit/sessionstore/token"
 )
@@ -56,7 +57,7 @@ func checkConsistency(t testing.TB, db *badgerdb.DB, allowCorrupt bool) consiste
 	type entries struct {
 		id, member, customer, expiry int
 	}
-	recs := map[token.Hash]*sessionstore.Record{}
+	recs := map[token.Hash]*backend.Record{}
 	corrupt := map[token.Hash]bool{}
 	seen := map[token.Hash]*entries{}
 	type ref struct {
@@ -88,7 +89,7 @@ func checkConsistency(t testing.TB, db *badgerdb.DB, allowCorrupt bool) consiste
 					continue
 				}
 				copy(h[:], rest)
-				r := new(sessionstore.Record)
+				r := new(backend.Record)
 				if err := r.UnmarshalBinary(v); err != nil {
 					if !allowCorrupt {
 						t.Errorf("record %x: %v", h, err)

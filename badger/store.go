@@ -9,6 +9,7 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 )
 
 // DefaultGCInterval is the GCInterval of an Options that leaves it zero.
@@ -57,8 +58,8 @@ type Options struct {
 // calls return ErrClosed. It is safe for concurrent use by the goroutines of
 // one process; Badger lets one process at a time open a directory.
 type Store struct {
-	*sessionstore.Engine
-	b *backend
+	sessionstore.Store
+	b *storage
 }
 
 var _ sessionstore.Store = (*Store)(nil)
@@ -79,14 +80,13 @@ func Open(path string, opts *Options) (*Store, error) {
 	if !o.InMemory && path == "" {
 		return nil, &sessionstore.ValidationError{Field: "path", Reason: "must name a directory (or set InMemory)"}
 	}
-	if _, err := o.Options.WithDefaults(); err != nil {
-		return nil, err
-	}
-	db, err := badgerdb.Open(badgerOptions(path, &o))
-	if err != nil {
-		return nil, fmt.Errorf("sessionstore/badger: opening %q: %w", path, err)
-	}
-	return newStore(db, true, &o)
+	return newStore(&o, func() (*badgerdb.DB, bool, error) {
+		db, err := badgerdb.Open(badgerOptions(path, &o))
+		if err != nil {
+			return nil, false, fmt.Errorf("sessionstore/badger: opening %q: %w", path, err)
+		}
+		return db, true, nil
+	})
 }
 
 // badgerOptions returns the Badger options Open uses for o.
@@ -128,19 +128,27 @@ func New(db *badgerdb.DB, opts *Options) (*Store, error) {
 	if db.IsClosed() {
 		return nil, sessionstore.ErrClosed
 	}
-	return newStore(db, false, &o)
+	return newStore(&o, func() (*badgerdb.DB, bool, error) { return db, false, nil })
 }
 
-func newStore(db *badgerdb.DB, owned bool, o *Options) (*Store, error) {
+// newStore builds a store on the DB that open returns, once the store's
+// options are known to be good; owned tells whether the store closes it.
+func newStore(o *Options, open func() (db *badgerdb.DB, owned bool, err error)) (*Store, error) {
 	gc := o.GCInterval
 	if gc == 0 {
 		gc = DefaultGCInterval
 	}
-	b := newBackend(db, owned, gc)
-	e, err := sessionstore.NewEngine(b, &o.Options)
+	var b *storage
+	s, err := backend.NewStore(&o.Options, func(sessionstore.Options) (backend.Backend, error) {
+		db, owned, err := open()
+		if err != nil {
+			return nil, err
+		}
+		b = newStorage(db, owned, gc)
+		return b, nil
+	})
 	if err != nil {
-		_ = b.Close()
 		return nil, err
 	}
-	return &Store{Engine: e, b: b}, nil
+	return &Store{Store: s, b: b}, nil
 }

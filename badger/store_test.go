@@ -18,6 +18,7 @@ import (
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/storetest"
 	"github.com/memberkit/sessionstore/token"
 )
@@ -90,7 +91,7 @@ func TestCloseIdempotentAndClosedErrors(t *testing.T) {
 	if _, err := s.b.Find(ctx, token.Hash{}); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("backend Find after Close = %v", err)
 	}
-	if _, err := s.b.Select(ctx, sessionstore.Selector{Index: sessionstore.IndexMember, Key: "m"}); !errors.Is(err, sessionstore.ErrClosed) {
+	if _, err := s.b.Select(ctx, backend.Selector{Index: backend.IndexMember, Key: "m"}); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("backend Select after Close = %v", err)
 	}
 	if _, err := s.b.DeleteExpired(ctx, time.Now(), 10); !errors.Is(err, sessionstore.ErrClosed) {

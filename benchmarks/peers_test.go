@@ -247,8 +247,8 @@ func newMemory(b *testing.B) *memory.Store {
 }
 
 // record returns the stored form of a session Create returned.
-func record(s *sessionstore.MemberSession) *sessionstore.Record {
-	r := &sessionstore.Record{
+func record(s *sessionstore.MemberSession) *backend.Record {
+	r := &backend.Record{
 		ID:        s.ID,
 		TokenHash: token.NewHasher(nil).Sum(s.Token),
 		CreatedAt: s.CreatedAt,
@@ -280,10 +280,10 @@ func appJSON(s *sessionstore.MemberSession) []byte {
 // floor is the least a token lookup costs: hash the token, read a map.
 type floor struct {
 	mu sync.RWMutex
-	m  map[token.Hash]*sessionstore.Record
+	m  map[token.Hash]*backend.Record
 }
 
-func (f *floor) lookup(tok string) (*sessionstore.Record, error) {
+func (f *floor) lookup(tok string) (*backend.Record, error) {
 	var buf [64]byte
 	h := sha256.Sum256(buf[:copy(buf[:], tok)])
 	f.mu.RLock()
@@ -296,7 +296,7 @@ func (f *floor) lookup(tok string) (*sessionstore.Record, error) {
 }
 
 func buildFloor(b *testing.B, n int) *base {
-	f := &floor{m: make(map[token.Hash]*sessionstore.Record, n)}
+	f := &floor{m: make(map[token.Hash]*backend.Record, n)}
 	tokens := make([]string, n)
 	sessions(b, n, func(j int, s *sessionstore.MemberSession) {
 		tokens[j] = s.Token
@@ -401,7 +401,7 @@ func buildBadgerLookup(b *testing.B, n int) *base {
 		if err != nil {
 			return err
 		}
-		return item.Value(new(sessionstore.Record).UnmarshalBinary)
+		return item.Value(new(backend.Record).UnmarshalBinary)
 	}); err != nil {
 		_ = s.Close()
 		closeDB()
@@ -540,7 +540,7 @@ func addCount(txn *badgerdb.Txn, key []byte) error {
 
 // rawWrites are the keys and values the Badger store writes for a new
 // record, encoded as val.
-func rawWrites(r *sessionstore.Record, val []byte) [5][2][]byte {
+func rawWrites(r *backend.Record, val []byte) [5][2][]byte {
 	h, id, member, customer := r.TokenHash, r.ID, r.Member.ID, r.Customer.ID
 	return [5][2][]byte{
 		{recordKey(h), val},
@@ -666,13 +666,13 @@ func buildRawSet(b *testing.B, n int, impl string, counters bool) *base {
 	// new token hash and ID.
 	params := createParams(n)
 	type tmpl struct {
-		rec *sessionstore.Record
+		rec *backend.Record
 		val []byte
 	}
 	tmpls := make([]tmpl, len(params))
 	for i, p := range params {
 		m, c := p.Member, p.Customer
-		r := &sessionstore.Record{
+		r := &backend.Record{
 			ID: newID(uint64(i)), CreatedAt: now, ExpiresAt: now.Add(time.Hour),
 			ReturnURL: p.ReturnURL, Member: &m, Customer: &c,
 		}

@@ -7,20 +7,21 @@ import (
 	"time"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/token"
 )
 
 // entry is one stored record with its positions in the indexes, so that
 // removal from each is O(1) (O(log n) for the expiry heap).
 type entry struct {
-	rec         *sessionstore.Record
+	rec         *backend.Record
 	heapIdx     int
 	memberIdx   int
 	customerIdx int
 }
 
-// backend implements sessionstore.Backend with maps under one RWMutex.
-type backend struct {
+// backend implements backend.Backend with maps under one RWMutex.
+type storage struct {
 	mu        sync.RWMutex
 	closed    bool
 	byHash    map[token.Hash]*entry
@@ -30,8 +31,8 @@ type backend struct {
 	expiry    expiryHeap
 }
 
-func newBackend() *backend {
-	return &backend{
+func newStorage() *storage {
+	return &storage{
 		byHash:    make(map[token.Hash]*entry),
 		byID:      make(map[string]*entry),
 		members:   make(map[string][]*entry),
@@ -39,10 +40,10 @@ func newBackend() *backend {
 	}
 }
 
-// Insert implements sessionstore.Backend. The record's member and customer
+// Insert implements backend.Backend. The record's member and customer
 // snapshots are shared with the newest session of the same member or
 // customer when they are equal.
-func (b *backend) Insert(ctx context.Context, rec *sessionstore.Record) error {
+func (b *storage) Insert(ctx context.Context, rec *backend.Record) error {
 	r := *rec
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -70,8 +71,8 @@ func (b *backend) Insert(ctx context.Context, rec *sessionstore.Record) error {
 	return nil
 }
 
-// Find implements sessionstore.Backend.
-func (b *backend) Find(ctx context.Context, h token.Hash) (*sessionstore.Record, error) {
+// Find implements backend.Backend.
+func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
 	b.mu.RLock()
 	e, closed := b.byHash[h], b.closed
 	b.mu.RUnlock()
@@ -84,15 +85,15 @@ func (b *backend) Find(ctx context.Context, h token.Hash) (*sessionstore.Record,
 	return e.rec, nil
 }
 
-// Select implements sessionstore.Backend.
-func (b *backend) Select(ctx context.Context, sel sessionstore.Selector) ([]*sessionstore.Record, error) {
+// Select implements backend.Backend.
+func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.Record, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.closed {
 		return nil, sessionstore.ErrClosed
 	}
 	entries := b.selectLocked(sel)
-	out := make([]*sessionstore.Record, len(entries))
+	out := make([]*backend.Record, len(entries))
 	for i, e := range entries {
 		out[i] = e.rec
 	}
@@ -101,36 +102,36 @@ func (b *backend) Select(ctx context.Context, sel sessionstore.Selector) ([]*ses
 
 // selectLocked returns the entries of sel; the caller holds mu and must not
 // keep the slice past it.
-func (b *backend) selectLocked(sel sessionstore.Selector) []*entry {
+func (b *storage) selectLocked(sel backend.Selector) []*entry {
 	switch sel.Index {
-	case sessionstore.IndexID:
+	case backend.IndexID:
 		if e := b.byID[sel.Key]; e != nil {
 			return []*entry{e}
 		}
-	case sessionstore.IndexMember:
+	case backend.IndexMember:
 		return b.members[sel.Key]
-	case sessionstore.IndexCustomer:
+	case backend.IndexCustomer:
 		return b.customers[sel.Key]
 	}
 	return nil
 }
 
-// Edit implements sessionstore.Backend under the write lock, so it is
+// Edit implements backend.Backend under the write lock, so it is
 // atomic with every other call.
-func (b *backend) Edit(ctx context.Context, sel sessionstore.Selector, fn sessionstore.EditFunc) ([]sessionstore.Change, error) {
+func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.EditFunc) ([]backend.Change, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
 		return nil, sessionstore.ErrClosed
 	}
 	entries := b.selectLocked(sel)
-	if len(entries) == 0 && sel.Index == sessionstore.IndexID {
+	if len(entries) == 0 && sel.Index == backend.IndexID {
 		return nil, sessionstore.ErrNotFound
 	}
 	type planned struct {
 		e  *entry
-		op sessionstore.Op
-		to *sessionstore.Record
+		op backend.Op
+		to *backend.Record
 	}
 	var plan []planned
 	for _, e := range entries {
@@ -138,14 +139,14 @@ func (b *backend) Edit(ctx context.Context, sel sessionstore.Selector, fn sessio
 		if err != nil {
 			return nil, err
 		}
-		if op != sessionstore.Keep {
+		if op != backend.Keep {
 			plan = append(plan, planned{e, op, next})
 		}
 	}
-	changes := make([]sessionstore.Change, 0, len(plan))
+	changes := make([]backend.Change, 0, len(plan))
 	for _, p := range plan {
-		changes = append(changes, sessionstore.Change{Old: p.e.rec, New: p.to})
-		if p.op == sessionstore.Delete {
+		changes = append(changes, backend.Change{Old: p.e.rec, New: p.to})
+		if p.op == backend.Delete {
 			b.removeLocked(p.e)
 			continue
 		}
@@ -158,9 +159,9 @@ func (b *backend) Edit(ctx context.Context, sel sessionstore.Selector, fn sessio
 	return changes, nil
 }
 
-// DeleteExpired implements sessionstore.Backend: it pops the heap, so it
+// DeleteExpired implements backend.Backend: it pops the heap, so it
 // never looks at a live record, and holds the lock for one batch only.
-func (b *backend) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+func (b *storage) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -174,8 +175,8 @@ func (b *backend) DeleteExpired(ctx context.Context, cutoff time.Time, limit int
 	return n, nil
 }
 
-// Close implements sessionstore.Backend: it drops every record.
-func (b *backend) Close() error {
+// Close implements backend.Backend: it drops every record.
+func (b *storage) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.closed = true
@@ -184,7 +185,7 @@ func (b *backend) Close() error {
 }
 
 // removeLocked takes e out of every index.
-func (b *backend) removeLocked(e *entry) {
+func (b *storage) removeLocked(e *entry) {
 	delete(b.byHash, e.rec.TokenHash)
 	delete(b.byID, e.rec.ID)
 	removeFromGroup(b.members, e.rec.Member.ID, e.memberIdx, func(x *entry) *int { return &x.memberIdx })

@@ -13,6 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/token"
 )
 
@@ -84,21 +85,21 @@ func (k keys) lock(set string) string { return k.tag + "lock:" + set[len(k.tag):
 // in Unix microseconds.
 func (k keys) expiry() string { return k.tag + "exp" }
 
-// backend implements sessionstore.Backend on a Redis client.
-type backend struct {
+// backend implements backend.Backend on a Redis client.
+type storage struct {
 	c      goredis.UniversalClient
 	k      keys
 	now    func() time.Time
 	closed atomic.Bool
 }
 
-var _ sessionstore.Backend = (*backend)(nil)
+var _ backend.Backend = (*storage)(nil)
 
-func newBackend(c goredis.UniversalClient, prefix string, now func() time.Time) *backend {
+func newStorage(c goredis.UniversalClient, prefix string, now func() time.Time) *storage {
 	if now == nil {
 		now = time.Now
 	}
-	return &backend{c: c, k: newKeys(prefix), now: now}
+	return &storage{c: c, k: newKeys(prefix), now: now}
 }
 
 // opError wraps a failure of operation op with the package's prefix.
@@ -129,7 +130,7 @@ func corrupt(op string, err error) error {
 // ttl is how long Redis keeps a record expiring at exp: relative to the
 // store's clock, so that a fake clock far from wall time still gives a
 // sensible TTL, plus ttlMargin.
-func (b *backend) ttl(exp time.Time) int64 {
+func (b *storage) ttl(exp time.Time) int64 {
 	d := exp.Sub(b.now())
 	if d < 0 {
 		d = 0
@@ -142,8 +143,8 @@ func score(t time.Time) int64 { return t.UnixMicro() }
 
 // decode decodes the data of the record stored under hexHash, and checks
 // that it is the record the key names.
-func decode(data []byte, hexHash string) (*sessionstore.Record, error) {
-	r := new(sessionstore.Record)
+func decode(data []byte, hexHash string) (*backend.Record, error) {
+	r := new(backend.Record)
 	if err := r.UnmarshalBinary(data); err != nil {
 		return nil, err
 	}
@@ -153,9 +154,9 @@ func decode(data []byte, hexHash string) (*sessionstore.Record, error) {
 	return r, nil
 }
 
-// Insert implements sessionstore.Backend with insertScript, waiting while
+// Insert implements backend.Backend with insertScript, waiting while
 // an Edit holds the member's or customer's lock.
-func (b *backend) Insert(ctx context.Context, rec *sessionstore.Record) error {
+func (b *storage) Insert(ctx context.Context, rec *backend.Record) error {
 	if b.closed.Load() {
 		return sessionstore.ErrClosed
 	}
@@ -184,8 +185,8 @@ func (b *backend) Insert(ctx context.Context, rec *sessionstore.Record) error {
 	return nil
 }
 
-// Find implements sessionstore.Backend: one HGET.
-func (b *backend) Find(ctx context.Context, h token.Hash) (*sessionstore.Record, error) {
+// Find implements backend.Backend: one HGET.
+func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
 	}
@@ -206,12 +207,12 @@ func (b *backend) Find(ctx context.Context, h token.Hash) (*sessionstore.Record,
 	return r, nil
 }
 
-// Select implements sessionstore.Backend. By ID it reads the ID key, then
+// Select implements backend.Backend. By ID it reads the ID key, then
 // the record; by member or customer it reads the set, then its records in
 // pipelined batches. Entries whose record is gone are skipped, and so are
 // records of a member or customer that cannot be decoded (they cannot
 // authenticate either); a corrupt record selected by ID is ErrCorrupt.
-func (b *backend) Select(ctx context.Context, sel sessionstore.Selector) ([]*sessionstore.Record, error) {
+func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.Record, error) {
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
 	}
@@ -220,16 +221,16 @@ func (b *backend) Select(ctx context.Context, sel sessionstore.Selector) ([]*ses
 		err   error
 	)
 	switch sel.Index {
-	case sessionstore.IndexID:
+	case backend.IndexID:
 		var h string
 		h, err = b.c.Get(ctx, b.k.id(sel.Key)).Result()
 		if errors.Is(err, goredis.Nil) {
-			return []*sessionstore.Record{}, nil
+			return []*backend.Record{}, nil
 		}
 		hexes = []string{h}
-	case sessionstore.IndexMember:
+	case backend.IndexMember:
 		hexes, err = b.c.SMembers(ctx, b.k.member(sel.Key)).Result()
-	case sessionstore.IndexCustomer:
+	case backend.IndexCustomer:
 		hexes, err = b.c.SMembers(ctx, b.k.customer(sel.Key)).Result()
 	default:
 		return nil, opError("select", fmt.Errorf("unknown index %d", sel.Index))
@@ -240,7 +241,7 @@ func (b *backend) Select(ctx context.Context, sel sessionstore.Selector) ([]*ses
 	if err != nil {
 		return nil, opError("select", err)
 	}
-	out := make([]*sessionstore.Record, 0, len(hexes))
+	out := make([]*backend.Record, 0, len(hexes))
 	for len(hexes) > 0 {
 		n := min(len(hexes), readBatch)
 		datas, err := b.readRecords(ctx, b.c, hexes[:n])
@@ -253,12 +254,12 @@ func (b *backend) Select(ctx context.Context, sel sessionstore.Selector) ([]*ses
 			}
 			r, err := d.decode(hexes[i])
 			if err != nil {
-				if sel.Index == sessionstore.IndexID {
+				if sel.Index == backend.IndexID {
 					return nil, corrupt("select", err)
 				}
 				continue
 			}
-			if sel.Index == sessionstore.IndexID && r.ID != sel.Key {
+			if sel.Index == backend.IndexID && r.ID != sel.Key {
 				return nil, corrupt("select", errors.New("ID key points at another session"))
 			}
 			out = append(out, r)
@@ -276,7 +277,7 @@ type stored struct {
 	err     error
 }
 
-func (s stored) decode(hexHash string) (*sessionstore.Record, error) {
+func (s stored) decode(hexHash string) (*backend.Record, error) {
 	if s.err != nil {
 		return nil, fmt.Errorf("%w: %w", sessionstore.ErrCorrupt, s.err)
 	}
@@ -286,7 +287,7 @@ func (s stored) decode(hexHash string) (*sessionstore.Record, error) {
 // readRecords reads the data of the records of hexes in one pipeline on c
 // (the client, or a transaction's connection). A server error other than
 // WRONGTYPE fails the whole read.
-func (b *backend) readRecords(ctx context.Context, c goredis.Cmdable, hexes []string) ([]stored, error) {
+func (b *storage) readRecords(ctx context.Context, c goredis.Cmdable, hexes []string) ([]stored, error) {
 	cmds := make([]*goredis.StringCmd, len(hexes))
 	_, err := c.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, h := range hexes {
@@ -317,13 +318,13 @@ func (b *backend) readRecords(ctx context.Context, c goredis.Cmdable, hexes []st
 // planned is one write an Edit attempt decided on.
 type planned struct {
 	hex string
-	op  sessionstore.Op
-	old *sessionstore.Record
-	new *sessionstore.Record
+	op  backend.Op
+	old *backend.Record
+	new *backend.Record
 	enc []byte
 }
 
-// Edit implements sessionstore.Backend as an optimistic transaction: it
+// Edit implements backend.Backend as an optimistic transaction: it
 // WATCHes the ID key or the member's or customer's set, reads the set,
 // WATCHes the records it names, reads them, calls fn on each and writes
 // the outcome in one MULTI/EXEC. A concurrent change to any of those keys
@@ -332,17 +333,17 @@ type planned struct {
 // after the first abort a group edit holds the group's lock, which keeps
 // Inserts out until it is done. An error from fn, ErrNotFound or ErrCorrupt
 // ends the edit with nothing written.
-func (b *backend) Edit(ctx context.Context, sel sessionstore.Selector, fn sessionstore.EditFunc) ([]sessionstore.Change, error) {
+func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.EditFunc) ([]backend.Change, error) {
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
 	}
 	var watch string
 	switch sel.Index {
-	case sessionstore.IndexID:
+	case backend.IndexID:
 		watch = b.k.id(sel.Key)
-	case sessionstore.IndexMember:
+	case backend.IndexMember:
 		watch = b.k.member(sel.Key)
-	case sessionstore.IndexCustomer:
+	case backend.IndexCustomer:
 		watch = b.k.customer(sel.Key)
 	default:
 		return nil, opError("edit", fmt.Errorf("unknown index %d", sel.Index))
@@ -355,7 +356,7 @@ func (b *backend) Edit(ctx context.Context, sel sessionstore.Selector, fn sessio
 	}()
 	for attempt := 1; ; attempt++ {
 		var (
-			changes []sessionstore.Change
+			changes []backend.Change
 			final   error // an error that ends the edit as it is
 		)
 		err := b.c.Watch(ctx, func(tx *goredis.Tx) error {
@@ -376,7 +377,7 @@ func (b *backend) Edit(ctx context.Context, sel sessionstore.Selector, fn sessio
 		case attempt >= maxEditAttempts:
 			return nil, opError("edit", fmt.Errorf("gave up after %d conflicting attempts: %w", attempt, err))
 		}
-		if sel.Index != sessionstore.IndexID && lockToken == "" {
+		if sel.Index != backend.IndexID && lockToken == "" {
 			lock = b.k.lock(watch)
 			if lockToken, err = b.lock(ctx, lock); err != nil {
 				return nil, opError("edit", err)
@@ -391,7 +392,7 @@ func (b *backend) Edit(ctx context.Context, sel sessionstore.Selector, fn sessio
 
 // lock takes the lock key for lockLease and returns its token, waiting at
 // most lockWait while another edit holds it.
-func (b *backend) lock(ctx context.Context, key string) (string, error) {
+func (b *storage) lock(ctx context.Context, key string) (string, error) {
 	tok := strconv.FormatUint(rand.Uint64(), 36)
 	deadline := time.Now().Add(lockWait)
 	for attempt := 1; ; attempt++ {
@@ -413,7 +414,7 @@ func (b *backend) lock(ctx context.Context, key string) (string, error) {
 
 // unlock releases the lock key if it still holds tok. It runs even when
 // ctx is done; a failure only leaves the lock to its lease.
-func (b *backend) unlock(ctx context.Context, key, tok string) {
+func (b *storage) unlock(ctx context.Context, key, tok string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	_ = unlockScript.Run(ctx, b.c, []string{key}, tok).Err()
@@ -437,9 +438,9 @@ func backoff(ctx context.Context, attempt int) error {
 // key watch. It returns the changes, or a final error (from fn, ErrNotFound,
 // ErrCorrupt, a broken EditFunc contract) or a Redis error, which includes
 // TxFailedErr when a watched key changed.
-func (b *backend) editAttempt(ctx context.Context, tx *goredis.Tx, sel sessionstore.Selector, watch string, fn sessionstore.EditFunc) ([]sessionstore.Change, error, error) {
+func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.Selector, watch string, fn backend.EditFunc) ([]backend.Change, error, error) {
 	var hexes []string
-	if sel.Index == sessionstore.IndexID {
+	if sel.Index == backend.IndexID {
 		h, err := tx.Get(ctx, watch).Result()
 		switch {
 		case errors.Is(err, goredis.Nil):
@@ -460,7 +461,7 @@ func (b *backend) editAttempt(ctx context.Context, tx *goredis.Tx, sel sessionst
 			return nil, nil, err
 		}
 		if len(hexes) == 0 {
-			return []sessionstore.Change{}, nil, nil
+			return []backend.Change{}, nil, nil
 		}
 	}
 
@@ -487,7 +488,7 @@ func (b *backend) editAttempt(ctx context.Context, tx *goredis.Tx, sel sessionst
 	for i, d := range datas {
 		h := hexes[i]
 		if d.missing {
-			if sel.Index == sessionstore.IndexID {
+			if sel.Index == backend.IndexID {
 				return nil, sessionstore.ErrNotFound, nil
 			}
 			dangling = append(dangling, h)
@@ -495,12 +496,12 @@ func (b *backend) editAttempt(ctx context.Context, tx *goredis.Tx, sel sessionst
 		}
 		cur, err := d.decode(h)
 		if err != nil {
-			if sel.Index == sessionstore.IndexID {
+			if sel.Index == backend.IndexID {
 				return nil, corrupt("edit", err), nil
 			}
 			continue // it cannot authenticate; DeleteExpired removes it in time
 		}
-		if sel.Index == sessionstore.IndexID && cur.ID != sel.Key {
+		if sel.Index == backend.IndexID && cur.ID != sel.Key {
 			return nil, corrupt("edit", errors.New("ID key points at another session")), nil
 		}
 		op, next, err := fn(cur)
@@ -508,11 +509,11 @@ func (b *backend) editAttempt(ctx context.Context, tx *goredis.Tx, sel sessionst
 			return nil, err, nil
 		}
 		switch op {
-		case sessionstore.Keep:
+		case backend.Keep:
 			continue
-		case sessionstore.Delete:
+		case backend.Delete:
 			plan = append(plan, planned{hex: h, op: op, old: cur})
-		case sessionstore.Put:
+		case backend.Put:
 			if next == nil || next.ID != cur.ID || next.TokenHash != cur.TokenHash ||
 				next.Member == nil || next.Customer == nil ||
 				next.MemberID() != cur.MemberID() || next.CustomerID() != cur.CustomerID() {
@@ -528,7 +529,7 @@ func (b *backend) editAttempt(ctx context.Context, tx *goredis.Tx, sel sessionst
 		}
 	}
 	if len(plan) == 0 && len(dangling) == 0 {
-		return []sessionstore.Change{}, nil, nil
+		return []backend.Change{}, nil, nil
 	}
 
 	_, err := tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
@@ -536,7 +537,7 @@ func (b *backend) editAttempt(ctx context.Context, tx *goredis.Tx, sel sessionst
 		for _, w := range plan {
 			rk, ik := b.k.record(w.hex), b.k.id(w.old.ID)
 			mk, ck := b.k.member(w.old.MemberID()), b.k.customer(w.old.CustomerID())
-			if w.op == sessionstore.Delete {
+			if w.op == backend.Delete {
 				p.Del(ctx, rk, ik)
 				p.SRem(ctx, mk, w.hex)
 				p.SRem(ctx, ck, w.hex)
@@ -563,19 +564,19 @@ func (b *backend) editAttempt(ctx context.Context, tx *goredis.Tx, sel sessionst
 	if err != nil {
 		return nil, nil, err
 	}
-	changes := make([]sessionstore.Change, len(plan))
+	changes := make([]backend.Change, len(plan))
 	for i, w := range plan {
-		changes[i] = sessionstore.Change{Old: w.old, New: w.new}
+		changes[i] = backend.Change{Old: w.old, New: w.new}
 	}
 	return changes, nil, nil
 }
 
-// DeleteExpired implements sessionstore.Backend. It picks expired records
+// DeleteExpired implements backend.Backend. It picks expired records
 // from the expiry zset (so live ones are never scanned), reads their index
 // fields, and removes them with purgeScript, in batches of at most limit.
 // Entries whose record Redis already reclaimed are cleaned up on the way but
 // not counted.
-func (b *backend) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+func (b *storage) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
 	if b.closed.Load() {
 		return 0, sessionstore.ErrClosed
 	}
@@ -601,7 +602,7 @@ func (b *backend) DeleteExpired(ctx context.Context, cutoff time.Time, limit int
 }
 
 // purge removes the records of hexes that are still expired at cutoff.
-func (b *backend) purge(ctx context.Context, cutoff time.Time, hexes []string) (int, error) {
+func (b *storage) purge(ctx context.Context, cutoff time.Time, hexes []string) (int, error) {
 	cmds := make([]*goredis.SliceCmd, len(hexes))
 	_, err := b.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, h := range hexes {
@@ -646,14 +647,14 @@ func (b *backend) purge(ctx context.Context, cutoff time.Time, hexes []string) (
 	return n, nil
 }
 
-// PrivateRecords implements sessionstore.PrivateRecords: every record this
+// PrivateRecords implements backend.PrivateRecords: every record this
 // backend returns is decoded anew from stored bytes, and it keeps none it is
 // given, so the Engine hands records out without another copy.
-func (b *backend) PrivateRecords() {}
+func (b *storage) PrivateRecords() {}
 
-// Close implements sessionstore.Backend. The client is the caller's and
+// Close implements backend.Backend. The client is the caller's and
 // stays open.
-func (b *backend) Close() error {
+func (b *storage) Close() error {
 	b.closed.Store(true)
 	return nil
 }

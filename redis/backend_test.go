@@ -13,6 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 )
 
 // These tests drive the backend directly through the Backend interface,
@@ -20,11 +21,11 @@ import (
 
 var bg = context.Background()
 
-func sel(i sessionstore.Index, key string) sessionstore.Selector {
-	return sessionstore.Selector{Index: i, Key: key}
+func sel(i backend.Index, key string) backend.Selector {
+	return backend.Selector{Index: i, Key: key}
 }
 
-func mustInsert(t *testing.T, b *backend, recs ...*sessionstore.Record) {
+func mustInsert(t *testing.T, b *storage, recs ...*backend.Record) {
 	t.Helper()
 	for _, r := range recs {
 		if err := b.Insert(bg, r); err != nil {
@@ -33,7 +34,7 @@ func mustInsert(t *testing.T, b *backend, recs ...*sessionstore.Record) {
 	}
 }
 
-func ids(recs []*sessionstore.Record) []string {
+func ids(recs []*backend.Record) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
 		out[i] = r.ID
@@ -73,7 +74,7 @@ func TestBackendInsertFindSelect(t *testing.T) {
 	r4 := newRecord(m2, c1, clk.Now(), time.Hour)
 	mustInsert(t, b, r1, r2, r3, r4)
 
-	for _, want := range []*sessionstore.Record{r1, r2, r3, r4} {
+	for _, want := range []*backend.Record{r1, r2, r3, r4} {
 		got, err := b.Find(bg, want.TokenHash)
 		if err != nil {
 			t.Fatalf("Find: %v", err)
@@ -81,7 +82,7 @@ func TestBackendInsertFindSelect(t *testing.T) {
 		if d := sameRecord(got, want); d != "" {
 			t.Errorf("Find returned a record whose %s differs", d)
 		}
-		recs, err := b.Select(bg, sel(sessionstore.IndexID, want.ID))
+		recs, err := b.Select(bg, sel(backend.IndexID, want.ID))
 		if err != nil || len(recs) != 1 || sameRecord(recs[0], want) != "" {
 			t.Errorf("Select by ID = %v, %v", recs, err)
 		}
@@ -92,16 +93,16 @@ func TestBackendInsertFindSelect(t *testing.T) {
 		t.Errorf("Find(unknown) = %v, want ErrNotFound", err)
 	}
 	for _, tc := range []struct {
-		sel  sessionstore.Selector
-		want []*sessionstore.Record
+		sel  backend.Selector
+		want []*backend.Record
 	}{
-		{sel(sessionstore.IndexMember, m0.ID), []*sessionstore.Record{r1, r2}},
-		{sel(sessionstore.IndexMember, m1.ID), []*sessionstore.Record{r3}},
-		{sel(sessionstore.IndexCustomer, c0.ID), []*sessionstore.Record{r1, r2, r3}},
-		{sel(sessionstore.IndexCustomer, c1.ID), []*sessionstore.Record{r4}},
-		{sel(sessionstore.IndexMember, "nobody"), nil},
-		{sel(sessionstore.IndexCustomer, "nobody"), nil},
-		{sel(sessionstore.IndexID, "00000000-0000-4000-8000-000000000000"), nil},
+		{sel(backend.IndexMember, m0.ID), []*backend.Record{r1, r2}},
+		{sel(backend.IndexMember, m1.ID), []*backend.Record{r3}},
+		{sel(backend.IndexCustomer, c0.ID), []*backend.Record{r1, r2, r3}},
+		{sel(backend.IndexCustomer, c1.ID), []*backend.Record{r4}},
+		{sel(backend.IndexMember, "nobody"), nil},
+		{sel(backend.IndexCustomer, "nobody"), nil},
+		{sel(backend.IndexID, "00000000-0000-4000-8000-000000000000"), nil},
 	} {
 		got, err := b.Select(bg, tc.sel)
 		if err != nil {
@@ -168,11 +169,11 @@ func TestBackendKeyLayoutAndTTL(t *testing.T) {
 	// A Put that extends the record extends its keys and the index keys.
 	clk.Advance(30 * time.Minute)
 	now := clk.Now().Truncate(time.Microsecond)
-	changes, err := b.Edit(bg, sel(sessionstore.IndexID, r.ID), func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	changes, err := b.Edit(bg, sel(backend.IndexID, r.ID), func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 		next := *cur
 		next.ExpiresAt = now.Add(10 * time.Hour)
 		next.ModifiedAt = now
-		return sessionstore.Put, &next, nil
+		return backend.Put, &next, nil
 	})
 	if err != nil || len(changes) != 1 || changes[0].New == nil {
 		t.Fatalf("Edit = %v, %v", changes, err)
@@ -240,10 +241,10 @@ func TestBackendEditDeleteLeavesNoKeys(t *testing.T) {
 	a, bb, cc := newRecord(m0, cu, clk.Now(), time.Hour), newRecord(m0, cu, clk.Now(), time.Hour), newRecord(m1, cu, clk.Now(), time.Hour)
 	mustInsert(t, b, a, bb, cc)
 
-	del := func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
-		return sessionstore.Delete, nil, nil
+	del := func(*backend.Record) (backend.Op, *backend.Record, error) {
+		return backend.Delete, nil, nil
 	}
-	changes, err := b.Edit(bg, sel(sessionstore.IndexMember, m0.ID), del)
+	changes, err := b.Edit(bg, sel(backend.IndexMember, m0.ID), del)
 	if err != nil || len(changes) != 2 {
 		t.Fatalf("Edit(member) = %d changes, %v", len(changes), err)
 	}
@@ -252,25 +253,25 @@ func TestBackendEditDeleteLeavesNoKeys(t *testing.T) {
 			t.Errorf("delete change %+v", ch)
 		}
 	}
-	for _, r := range []*sessionstore.Record{a, bb} {
+	for _, r := range []*backend.Record{a, bb} {
 		if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
 			t.Errorf("Find(revoked) = %v", err)
 		}
 	}
-	if got, _ := b.Select(bg, sel(sessionstore.IndexCustomer, cu.ID)); !sameIDs(ids(got), []string{cc.ID}) {
+	if got, _ := b.Select(bg, sel(backend.IndexCustomer, cu.ID)); !sameIDs(ids(got), []string{cc.ID}) {
 		t.Errorf("customer's sessions after member revoke = %v", ids(got))
 	}
-	if _, err := b.Edit(bg, sel(sessionstore.IndexID, cc.ID), del); err != nil {
+	if _, err := b.Edit(bg, sel(backend.IndexID, cc.ID), del); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Edit(bg, sel(sessionstore.IndexID, cc.ID), del); !errors.Is(err, sessionstore.ErrNotFound) {
+	if _, err := b.Edit(bg, sel(backend.IndexID, cc.ID), del); !errors.Is(err, sessionstore.ErrNotFound) {
 		t.Errorf("Edit(deleted ID) = %v, want ErrNotFound", err)
 	}
 	if keys := scanKeys(t, bg, c, prefix); len(keys) != 0 {
 		t.Errorf("keys left after every session was deleted: %q", keys)
 	}
 	// An empty group is no error, and no change.
-	changes, err = b.Edit(bg, sel(sessionstore.IndexMember, m0.ID), del)
+	changes, err = b.Edit(bg, sel(backend.IndexMember, m0.ID), del)
 	if err != nil || changes == nil || len(changes) != 0 {
 		t.Errorf("Edit(empty member) = %v, %v", changes, err)
 	}
@@ -280,23 +281,23 @@ func TestBackendEditAbortWritesNothing(t *testing.T) {
 	b, clk, c, prefix := newTestBackend(t)
 	cu := testCustomer(0)
 	m := testMember(cu, 0)
-	recs := []*sessionstore.Record{newRecord(m, cu, clk.Now(), time.Hour), newRecord(m, cu, clk.Now(), time.Hour), newRecord(m, cu, clk.Now(), time.Hour)}
+	recs := []*backend.Record{newRecord(m, cu, clk.Now(), time.Hour), newRecord(m, cu, clk.Now(), time.Hour), newRecord(m, cu, clk.Now(), time.Hour)}
 	mustInsert(t, b, recs...)
 	before := dumpAll(t, c, prefix)
 
 	boom := &sessionstore.ValidationError{Field: "member.customer_id", Reason: "nope"}
 	calls := 0
-	_, err := b.Edit(bg, sel(sessionstore.IndexMember, m.ID), func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	_, err := b.Edit(bg, sel(backend.IndexMember, m.ID), func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 		calls++
 		if calls == 3 { // the first two decided to write
-			return sessionstore.Keep, nil, boom
+			return backend.Keep, nil, boom
 		}
 		if calls == 1 {
-			return sessionstore.Delete, nil, nil
+			return backend.Delete, nil, nil
 		}
 		next := *cur
 		next.ReturnURL = "https://example.com/changed"
-		return sessionstore.Put, &next, nil
+		return backend.Put, &next, nil
 	})
 	if err != boom {
 		t.Errorf("Edit returned %v, want fn's error itself", err)
@@ -310,10 +311,10 @@ func TestBackendEditAbortWritesNothing(t *testing.T) {
 	}
 
 	// A Put that changes the record's identity is refused, writing nothing.
-	_, err = b.Edit(bg, sel(sessionstore.IndexID, recs[0].ID), func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	_, err = b.Edit(bg, sel(backend.IndexID, recs[0].ID), func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 		next := *cur
 		next.ID = "00000000-0000-4000-8000-000000000000"
-		return sessionstore.Put, &next, nil
+		return backend.Put, &next, nil
 	})
 	if err == nil || errors.Is(err, sessionstore.ErrNotFound) {
 		t.Errorf("Edit with identity-changing Put = %v, want an error", err)
@@ -327,7 +328,7 @@ func TestBackendDeleteExpired(t *testing.T) {
 	b, clk, c, prefix := newTestBackend(t)
 	cu := testCustomer(0)
 	m0, m1 := testMember(cu, 0), testMember(cu, 1)
-	var short, long []*sessionstore.Record
+	var short, long []*backend.Record
 	for i := range 7 {
 		m := m0
 		if i%2 == 1 {
@@ -363,11 +364,11 @@ func TestBackendDeleteExpired(t *testing.T) {
 		if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
 			t.Errorf("expired record still found: %v", err)
 		}
-		if got, _ := b.Select(bg, sel(sessionstore.IndexID, r.ID)); len(got) != 0 {
+		if got, _ := b.Select(bg, sel(backend.IndexID, r.ID)); len(got) != 0 {
 			t.Errorf("expired record still selectable by ID")
 		}
 	}
-	got, err := b.Select(bg, sel(sessionstore.IndexCustomer, cu.ID))
+	got, err := b.Select(bg, sel(backend.IndexCustomer, cu.ID))
 	if err != nil || !sameIDs(ids(got), ids(long)) {
 		t.Errorf("customer's sessions after purge = %v, %v", ids(got), err)
 	}
@@ -394,10 +395,10 @@ func TestBackendPurgeKeepsExtended(t *testing.T) {
 	// The record was picked as expired, then extended before the purge ran:
 	// purge re-checks the score and keeps it.
 	now := clk.Now().Truncate(time.Microsecond)
-	if _, err := b.Edit(bg, sel(sessionstore.IndexID, r.ID), func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	if _, err := b.Edit(bg, sel(backend.IndexID, r.ID), func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 		next := *cur
 		next.ExpiresAt = now.Add(time.Hour)
-		return sessionstore.Put, &next, nil
+		return backend.Put, &next, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -420,13 +421,13 @@ func TestBackendReclaimedRecords(t *testing.T) {
 	tag := "{" + prefix + "}"
 	c.Del(bg, tag+"s:"+gone.TokenHash.String(), tag+"id:"+gone.ID)
 
-	got, err := b.Select(bg, sel(sessionstore.IndexMember, m.ID))
+	got, err := b.Select(bg, sel(backend.IndexMember, m.ID))
 	if err != nil || !sameIDs(ids(got), []string{kept.ID}) {
 		t.Errorf("Select skips reclaimed records: %v, %v", ids(got), err)
 	}
 	// A group edit cleans the dangling entry from the set it watched.
-	if _, err := b.Edit(bg, sel(sessionstore.IndexMember, m.ID), func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
-		return sessionstore.Keep, nil, nil
+	if _, err := b.Edit(bg, sel(backend.IndexMember, m.ID), func(*backend.Record) (backend.Op, *backend.Record, error) {
+		return backend.Keep, nil, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -458,26 +459,26 @@ func TestBackendCorrupt(t *testing.T) {
 	c.Del(bg, wk)
 	c.Set(bg, wk, "not a hash", 0)
 
-	for _, r := range []*sessionstore.Record{bad, wrong} {
+	for _, r := range []*backend.Record{bad, wrong} {
 		if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrCorrupt) {
 			t.Errorf("Find(corrupt) = %v, want ErrCorrupt", err)
 		}
-		if _, err := b.Select(bg, sel(sessionstore.IndexID, r.ID)); !errors.Is(err, sessionstore.ErrCorrupt) {
+		if _, err := b.Select(bg, sel(backend.IndexID, r.ID)); !errors.Is(err, sessionstore.ErrCorrupt) {
 			t.Errorf("Select(ID of corrupt) = %v, want ErrCorrupt", err)
 		}
-		if _, err := b.Edit(bg, sel(sessionstore.IndexID, r.ID), func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
-			return sessionstore.Delete, nil, nil
+		if _, err := b.Edit(bg, sel(backend.IndexID, r.ID), func(*backend.Record) (backend.Op, *backend.Record, error) {
+			return backend.Delete, nil, nil
 		}); !errors.Is(err, sessionstore.ErrCorrupt) {
 			t.Errorf("Edit(ID of corrupt) = %v, want ErrCorrupt", err)
 		}
 	}
 	// The member's other session is unaffected.
-	got, err := b.Select(bg, sel(sessionstore.IndexMember, m.ID))
+	got, err := b.Select(bg, sel(backend.IndexMember, m.ID))
 	if err != nil || !sameIDs(ids(got), []string{good.ID}) {
 		t.Errorf("Select(member) = %v, %v; want only the good record", ids(got), err)
 	}
-	changes, err := b.Edit(bg, sel(sessionstore.IndexMember, m.ID), func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
-		return sessionstore.Delete, nil, nil
+	changes, err := b.Edit(bg, sel(backend.IndexMember, m.ID), func(*backend.Record) (backend.Op, *backend.Record, error) {
+		return backend.Delete, nil, nil
 	})
 	if err != nil || len(changes) != 1 || changes[0].Old.ID != good.ID {
 		t.Errorf("Edit(member) over a corrupt record = %v, %v", changes, err)
@@ -509,10 +510,10 @@ func TestBackendClosed(t *testing.T) {
 	if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("Find after Close = %v", err)
 	}
-	if _, err := b.Select(bg, sel(sessionstore.IndexID, r.ID)); !errors.Is(err, sessionstore.ErrClosed) {
+	if _, err := b.Select(bg, sel(backend.IndexID, r.ID)); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("Select after Close = %v", err)
 	}
-	if _, err := b.Edit(bg, sel(sessionstore.IndexID, r.ID), nil); !errors.Is(err, sessionstore.ErrClosed) {
+	if _, err := b.Edit(bg, sel(backend.IndexID, r.ID), nil); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("Edit after Close = %v", err)
 	}
 	if _, err := b.DeleteExpired(bg, clk.Now(), 1); !errors.Is(err, sessionstore.ErrClosed) {
@@ -544,14 +545,14 @@ func TestBackendRevokeNeverMissesCreate(t *testing.T) {
 	b, clk, _, _ := newTestBackend(t)
 	cu := testCustomer(0)
 	m := testMember(cu, 0)
-	del := func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
-		return sessionstore.Delete, nil, nil
+	del := func(*backend.Record) (backend.Op, *backend.Record, error) {
+		return backend.Delete, nil, nil
 	}
 	for round := range 20 {
 		var (
 			started atomic.Bool
 			mu      sync.Mutex
-			before  []*sessionstore.Record
+			before  []*backend.Record
 			wg      sync.WaitGroup
 			stop    = make(chan struct{})
 			ready   = make(chan struct{})
@@ -592,7 +593,7 @@ func TestBackendRevokeNeverMissesCreate(t *testing.T) {
 				t.Fatal("inserts made no progress")
 			}
 			started.Store(true)
-			if _, err := b.Edit(bg, sel(sessionstore.IndexMember, m.ID), del); err != nil {
+			if _, err := b.Edit(bg, sel(backend.IndexMember, m.ID), del); err != nil {
 				t.Fatalf("round %d: Edit: %v", round, err)
 			}
 			mu.Lock()
@@ -603,7 +604,7 @@ func TestBackendRevokeNeverMissesCreate(t *testing.T) {
 				}
 			}
 		}()
-		if _, err := b.Edit(bg, sel(sessionstore.IndexMember, m.ID), del); err != nil {
+		if _, err := b.Edit(bg, sel(backend.IndexMember, m.ID), del); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -617,7 +618,7 @@ func TestBackendConcurrentEditsKeepIndexesConsistent(t *testing.T) {
 	b, clk, c, prefix := newTestBackend(t)
 	cu := testCustomer(0)
 	m0, m1 := testMember(cu, 0), testMember(cu, 1)
-	var recs []*sessionstore.Record
+	var recs []*backend.Record
 	for i := range 40 {
 		m := m0
 		if i%2 == 1 {
@@ -626,20 +627,20 @@ func TestBackendConcurrentEditsKeepIndexesConsistent(t *testing.T) {
 		recs = append(recs, newRecord(m, cu, clk.Now(), time.Duration(i%3)*time.Minute+time.Second))
 	}
 	mustInsert(t, b, recs...)
-	extend := func(cur *sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
+	extend := func(cur *backend.Record) (backend.Op, *backend.Record, error) {
 		next := *cur
 		next.ExpiresAt = cur.ExpiresAt.Add(time.Hour)
-		return sessionstore.Put, &next, nil
+		return backend.Put, &next, nil
 	}
-	del := func(*sessionstore.Record) (sessionstore.Op, *sessionstore.Record, error) {
-		return sessionstore.Delete, nil, nil
+	del := func(*backend.Record) (backend.Op, *backend.Record, error) {
+		return backend.Delete, nil, nil
 	}
 	var wg sync.WaitGroup
 	for i, r := range recs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := b.Edit(bg, sel(sessionstore.IndexID, r.ID), extend); err != nil && !errors.Is(err, sessionstore.ErrNotFound) {
+			if _, err := b.Edit(bg, sel(backend.IndexID, r.ID), extend); err != nil && !errors.Is(err, sessionstore.ErrNotFound) {
 				t.Errorf("extend %d: %v", i, err)
 			}
 		}()
@@ -647,13 +648,13 @@ func TestBackendConcurrentEditsKeepIndexesConsistent(t *testing.T) {
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		if _, err := b.Edit(bg, sel(sessionstore.IndexMember, m0.ID), del); err != nil {
+		if _, err := b.Edit(bg, sel(backend.IndexMember, m0.ID), del); err != nil {
 			t.Errorf("revoke member: %v", err)
 		}
 	}()
 	go func() {
 		defer wg.Done()
-		if _, err := b.Edit(bg, sel(sessionstore.IndexCustomer, cu.ID), extend); err != nil {
+		if _, err := b.Edit(bg, sel(backend.IndexCustomer, cu.ID), extend); err != nil {
 			t.Errorf("update customer: %v", err)
 		}
 	}()
@@ -665,7 +666,7 @@ func TestBackendConcurrentEditsKeepIndexesConsistent(t *testing.T) {
 	}()
 	wg.Wait()
 	checkConsistent(t, b, c, prefix)
-	if got, _ := b.Select(bg, sel(sessionstore.IndexMember, m0.ID)); len(got) != 0 {
+	if got, _ := b.Select(bg, sel(backend.IndexMember, m0.ID)); len(got) != 0 {
 		t.Errorf("member 0 still has %d sessions after its revoke", len(got))
 	}
 }
@@ -673,10 +674,10 @@ func TestBackendConcurrentEditsKeepIndexesConsistent(t *testing.T) {
 // checkConsistent checks that every record has its ID key, set entries and
 // expiry entry with the right score, and that every index entry has its
 // record.
-func checkConsistent(t *testing.T, b *backend, c *goredis.Client, prefix string) {
+func checkConsistent(t *testing.T, b *storage, c *goredis.Client, prefix string) {
 	t.Helper()
 	tag := "{" + prefix + "}"
-	records := map[string]*sessionstore.Record{}
+	records := map[string]*backend.Record{}
 	for _, k := range scanKeys(t, bg, c, prefix) {
 		if len(k) > len(tag)+2 && k[len(tag):len(tag)+2] == "s:" {
 			h := k[len(tag)+2:]

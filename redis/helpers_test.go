@@ -19,6 +19,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/storetest"
 	"github.com/memberkit/sessionstore/token"
 )
@@ -164,14 +165,14 @@ func testMember(c sessionstore.Customer, n int) sessionstore.Member {
 
 // newRecord returns a record of m and c created at now, expiring after ttl,
 // with a random token hash and ID.
-func newRecord(m sessionstore.Member, c sessionstore.Customer, now time.Time, ttl time.Duration) *sessionstore.Record {
+func newRecord(m sessionstore.Member, c sessionstore.Customer, now time.Time, ttl time.Duration) *backend.Record {
 	var h token.Hash
 	_, _ = rand.Read(h[:])
 	var u [16]byte
 	_, _ = rand.Read(u[:])
 	id := fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
 	now = now.UTC().Truncate(time.Microsecond)
-	return &sessionstore.Record{
+	return &backend.Record{
 		ID:        id,
 		TokenHash: h,
 		CreatedAt: now,
@@ -182,7 +183,7 @@ func newRecord(m sessionstore.Member, c sessionstore.Customer, now time.Time, tt
 }
 
 // sameRecord reports how a differs from b, or "".
-func sameRecord(a, b *sessionstore.Record) string {
+func sameRecord(a, b *backend.Record) string {
 	switch {
 	case a.ID != b.ID:
 		return "ID"
@@ -206,12 +207,12 @@ func sameRecord(a, b *sessionstore.Record) string {
 
 // newTestBackend returns a backend on the shared server under a fresh
 // prefix, with a fake clock.
-func newTestBackend(t *testing.T) (*backend, *storetest.Clock, *goredis.Client, string) {
+func newTestBackend(t *testing.T) (*storage, *storetest.Clock, *goredis.Client, string) {
 	t.Helper()
 	c := client(t)
 	prefix := testPrefix(t, c)
 	clk := storetest.NewClock(farStart)
-	return newBackend(c, prefix, clk.Now), clk, c, prefix
+	return newStorage(c, prefix, clk.Now), clk, c, prefix
 }
 
 // newTestStore returns a Store on the shared server under a fresh prefix,

@@ -6,6 +6,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 )
 
 // DefaultKeyPrefix is the KeyPrefix of an Options that leaves it empty.
@@ -29,8 +30,8 @@ type Options struct {
 // safe for concurrent use, also together with other Store values on the
 // same Redis and KeyPrefix, in this process or others.
 type Store struct {
-	*sessionstore.Engine
-	b *backend
+	sessionstore.Store
+	b *storage
 }
 
 var _ sessionstore.Store = (*Store)(nil)
@@ -58,14 +59,13 @@ func New(client goredis.UniversalClient, opts *Options) (*Store, error) {
 	if strings.ContainsAny(o.KeyPrefix, "{}") {
 		return nil, &sessionstore.ValidationError{Field: "options.key_prefix", Reason: "must not contain '{' or '}'"}
 	}
-	base, err := o.Options.WithDefaults()
+	var b *storage
+	s, err := backend.NewStore(&o.Options, func(base sessionstore.Options) (backend.Backend, error) {
+		b = newStorage(client, o.KeyPrefix, base.Now)
+		return b, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	b := newBackend(client, o.KeyPrefix, base.Now)
-	e, err := sessionstore.NewEngine(b, &base)
-	if err != nil {
-		return nil, err
-	}
-	return &Store{Engine: e, b: b}, nil
+	return &Store{Store: s, b: b}, nil
 }

@@ -54,48 +54,10 @@ func utcMicroPtr(t *time.Time) *time.Time {
 	return &v
 }
 
-func clonePtr[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
-}
-
-// copyMember returns a deep copy of m.
-func copyMember(m sessionstore.Member) sessionstore.Member {
-	m.ModifiedAt = clonePtr(m.ModifiedAt)
-	m.Name = clonePtr(m.Name)
-	m.ExternalID = clonePtr(m.ExternalID)
-	return m
-}
-
-// copyCustomer returns a deep copy of c.
-func copyCustomer(c sessionstore.Customer) sessionstore.Customer {
-	c.ModifiedAt = clonePtr(c.ModifiedAt)
-	c.DeletedAt = clonePtr(c.DeletedAt)
-	c.Metadata = c.Metadata.Clone()
-	c.ExternalID = clonePtr(c.ExternalID)
-	c.Type = clonePtr(c.Type)
-	c.Name = clonePtr(c.Name)
-	c.Locale = clonePtr(c.Locale)
-	c.TaxID = clonePtr(c.TaxID)
-	if c.BillingAddress != nil {
-		a := *c.BillingAddress
-		a.Line1 = clonePtr(a.Line1)
-		a.Line2 = clonePtr(a.Line2)
-		a.PostalCode = clonePtr(a.PostalCode)
-		a.City = clonePtr(a.City)
-		a.State = clonePtr(a.State)
-		c.BillingAddress = &a
-	}
-	return c
-}
-
 // wantMember is the snapshot a store must keep of m: a deep copy with its
 // times in UTC, truncated to the microsecond.
 func wantMember(m sessionstore.Member) sessionstore.Member {
-	m = copyMember(m)
+	m = m.Clone()
 	m.CreatedAt = utcMicro(m.CreatedAt)
 	m.ModifiedAt = utcMicroPtr(m.ModifiedAt)
 	return m
@@ -104,7 +66,7 @@ func wantMember(m sessionstore.Member) sessionstore.Member {
 // wantCustomer is the snapshot a store must keep of c: a deep copy with its
 // times in UTC, truncated to the microsecond.
 func wantCustomer(c sessionstore.Customer) sessionstore.Customer {
-	c = copyCustomer(c)
+	c = c.Clone()
 	c.CreatedAt = utcMicro(c.CreatedAt)
 	c.ModifiedAt = utcMicroPtr(c.ModifiedAt)
 	c.DeletedAt = utcMicroPtr(c.DeletedAt)
@@ -113,11 +75,7 @@ func wantCustomer(c sessionstore.Customer) sessionstore.Customer {
 
 // copySession returns a deep copy of s.
 func copySession(s *sessionstore.MemberSession) *sessionstore.MemberSession {
-	c := *s
-	c.ModifiedAt = clonePtr(s.ModifiedAt)
-	c.ReturnURL = clonePtr(s.ReturnURL)
-	c.Member = copyMember(s.Member)
-	c.Customer = copyCustomer(s.Customer)
+	c := s.Clone()
 	return &c
 }
 

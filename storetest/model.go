@@ -175,15 +175,15 @@ func drawUUID(rt *rapid.T) string {
 func (m *model) create(rt *rapid.T) {
 	c, i := pickMember(rt)
 	p := sessionstore.CreateParams{
-		Member:    copyMember(m.members[c][i]),
-		Customer:  copyCustomer(m.custs[c]),
+		Member:    m.members[c][i].Clone(),
+		Customer:  m.custs[c].Clone(),
 		ReturnURL: rapid.SampledFrom([]string{"", "https://example.com/back?x=1"}).Draw(rt, "ReturnURL"),
 		TTL:       rapid.SampledFrom([]time.Duration{0, 0, time.Microsecond, time.Minute, 30 * time.Minute, time.Hour, 2*time.Hour + 7*time.Microsecond, m.maxTTL}).Draw(rt, "ttl"),
 	}
 	field := ""
 	switch rapid.IntRange(0, 9).Draw(rt, "fault") {
 	case 0:
-		p.Customer = copyCustomer(m.custs[(c+1)%poolCustomers])
+		p.Customer = m.custs[(c+1)%poolCustomers].Clone()
 		field = "member.customer_id"
 	case 1:
 		p.TTL = rapid.SampledFrom([]time.Duration{-time.Nanosecond, -time.Hour, m.maxTTL + time.Microsecond}).Draw(rt, "bad ttl")
@@ -462,7 +462,7 @@ func (m *model) revokeCustomer(rt *rapid.T) {
 func (m *model) updateMember(rt *rapid.T) {
 	c, i := pickMember(rt)
 	m.version++
-	mem := copyMember(m.members[c][i])
+	mem := m.members[c][i].Clone()
 	mem.Email = fmt.Sprintf("m%d-%d.v%d+%s@example.com", c, i, m.version, rapid.SampledFrom([]string{"a", "b&c=d", "ü"}).Draw(rt, "email tag"))
 	mem.Name = rapid.SampledFrom([]*string{nil, ptr(fmt.Sprintf("Member v%d", m.version))}).Draw(rt, "name")
 	mem.Role = rapid.SampledFrom([]sessionstore.MemberRole{sessionstore.RoleOwner, sessionstore.RoleBillingManager, sessionstore.RoleMember}).Draw(rt, "role")
@@ -521,7 +521,7 @@ func (m *model) updateMember(rt *rapid.T) {
 func (m *model) updateCustomer(rt *rapid.T) {
 	c := rapid.IntRange(0, poolCustomers-1).Draw(rt, "customer")
 	m.version++
-	cust := copyCustomer(m.custs[c])
+	cust := m.custs[c].Clone()
 	cust.Name = ptr(fmt.Sprintf("Customer %d v%d", c, m.version))
 	cust.Metadata["version"] = sessionstore.IntValue(int64(m.version))
 	if rapid.Bool().Draw(rt, "drop beta") {

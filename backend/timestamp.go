@@ -1,4 +1,4 @@
-package sessionstore
+package backend
 
 import "time"
 

@@ -1,4 +1,4 @@
-package sessionstore
+package backend
 
 import (
 	"context"
@@ -6,20 +6,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/token"
 )
 
-// Engine implements Store on top of a Backend. It holds every rule of the
-// library: validation, tokens and their hashes, what counts as live, the
-// portal URL, copying at the boundary, the closed state and the background
-// sweeper. Backend packages embed *Engine in their Store type, so every
-// backend behaves the same.
-//
-// An Engine is safe for concurrent use.
-type Engine struct {
+// engine implements sessionstore.Store on top of a Backend. It holds every
+// rule of the library: validation, tokens and their hashes, what counts as
+// live, the portal URL, copying at the boundary, the closed state and the
+// background sweeper, so every backend behaves the same. It is safe for
+// concurrent use.
+type engine struct {
 	b       Backend
 	private bool // b implements PrivateRecords
-	opts    Options
+	opts    sessionstore.Options
 	hasher  *token.Hasher
 
 	closed    atomic.Bool
@@ -34,15 +33,27 @@ type Engine struct {
 // remove at a time, so that no lock is held over a large purge.
 const purgeBatch = 128
 
-// NewEngine returns an Engine storing sessions in b, and starts the
-// background sweeper unless opts.SweepInterval is negative. Bad options are
-// a *ValidationError. The Engine owns b: Close closes it.
-func NewEngine(b Backend, opts *Options) (*Engine, error) {
+// NewStore returns a sessionstore.Store that keeps its sessions in the
+// Backend that open returns. It applies opts' defaults and validates them
+// (a nil opts means all defaults; a bad field is a
+// *sessionstore.ValidationError), then calls open once with the result, so a
+// backend sees the options exactly as the store uses them (its clock, its
+// TTLs) and acquires nothing when they are bad. An error from open is
+// returned as it is.
+//
+// The store owns the backend: its Close stops the background sweeper
+// (started here unless SweepInterval is negative), waits for it, and then
+// closes the backend.
+func NewStore(opts *sessionstore.Options, open func(sessionstore.Options) (Backend, error)) (sessionstore.Store, error) {
 	o, err := opts.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{b: b, opts: o, hasher: token.NewHasher(o.Secret), stop: make(chan struct{})}
+	b, err := open(o)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{b: b, opts: o, hasher: token.NewHasher(o.Secret), stop: make(chan struct{})}
 	e.sweepCtx, e.cancel = context.WithCancel(context.Background())
 	_, e.private = b.(PrivateRecords)
 	if o.SweepInterval > 0 {
@@ -53,7 +64,7 @@ func NewEngine(b Backend, opts *Options) (*Engine, error) {
 }
 
 // sweep purges expired sessions every interval until Close.
-func (e *Engine) sweep(interval time.Duration) {
+func (e *engine) sweep(interval time.Duration) {
 	defer e.swept.Done()
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -68,75 +79,61 @@ func (e *Engine) sweep(interval time.Duration) {
 }
 
 // check returns ErrClosed after Close, else ctx.Err().
-func (e *Engine) check(ctx context.Context) error {
+func (e *engine) check(ctx context.Context) error {
 	if e.closed.Load() {
-		return ErrClosed
+		return sessionstore.ErrClosed
 	}
 	return ctx.Err()
 }
 
-func (e *Engine) now() time.Time { return stamp(e.opts.Now()) }
+func (e *engine) now() time.Time { return stamp(e.opts.Now()) }
 
 // liveErr decides, once for every backend, whether a stored record
 // authenticates at now: nil if live, ErrExpired once now >= expires_at,
 // ErrNotFound when its customer is deleted.
 func liveErr(r *Record, now time.Time) error {
 	if r.Customer.DeletedAt != nil {
-		return ErrNotFound
+		return sessionstore.ErrNotFound
 	}
 	if !now.Before(r.ExpiresAt) {
-		return ErrExpired
+		return sessionstore.ErrExpired
 	}
 	return nil
 }
 
 // out returns the caller's session for rec: rec itself when the backend's
 // records are private to this call, else a deep copy.
-func (e *Engine) out(rec *Record) *MemberSession {
+func (e *engine) out(rec *Record) *sessionstore.MemberSession {
 	if e.private {
 		return rec.handOver()
 	}
 	return rec.session()
 }
 
-// Create implements Store.Create.
-func (e *Engine) Create(ctx context.Context, p CreateParams) (*MemberSession, error) {
+// Create implements sessionstore.Store.
+func (e *engine) Create(ctx context.Context, p sessionstore.CreateParams) (*sessionstore.MemberSession, error) {
 	if err := e.check(ctx); err != nil {
 		return nil, err
 	}
-	ttl := p.TTL
-	if err := checkTTL(ttl, e.opts.MaxTTL); err != nil {
-		return nil, err
-	}
-	if ttl == 0 {
-		ttl = e.opts.TTL
-	}
-	m, err := normalizeMember("member", p.Member)
+	ttl, err := e.ttl(p.TTL)
 	if err != nil {
 		return nil, err
 	}
-	c, err := normalizeCustomer("customer", p.Customer)
-	if err != nil {
+	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if c.DeletedAt != nil {
-		return nil, invalid("customer.deleted_at", "a deleted customer cannot sign in")
-	}
-	if m.CustomerID != c.ID {
-		return nil, invalid("member.customer_id", "must equal customer.id")
-	}
-	if p.ReturnURL != "" {
-		if err := checkHTTPURL("return_url", p.ReturnURL); err != nil {
-			return nil, err
-		}
-	}
+	m, c := canonMember(p.Member), canonCustomer(p.Customer)
 	tok, err := token.New(e.opts.TokenPrefix)
+	if err != nil {
+		return nil, err
+	}
+	id, err := newID()
 	if err != nil {
 		return nil, err
 	}
 	now := e.now()
 	rec := &Record{
-		ID:        newUUID(),
+		ID:        id,
 		TokenHash: e.hasher.Sum(tok),
 		CreatedAt: now,
 		ExpiresAt: stamp(now.Add(ttl)),
@@ -153,14 +150,14 @@ func (e *Engine) Create(ctx context.Context, p CreateParams) (*MemberSession, er
 	return s, nil
 }
 
-// Lookup implements Store.Lookup. A malformed token never reaches the
+// Lookup implements sessionstore.Store. A malformed token never reaches the
 // backend.
-func (e *Engine) Lookup(ctx context.Context, tok string) (*MemberSession, error) {
+func (e *engine) Lookup(ctx context.Context, tok string) (*sessionstore.MemberSession, error) {
 	if err := e.check(ctx); err != nil {
 		return nil, err
 	}
 	if token.Check(tok, e.opts.TokenPrefix) != nil {
-		return nil, ErrMalformedToken
+		return nil, sessionstore.ErrMalformedToken
 	}
 	rec, err := e.b.Find(ctx, e.hasher.Sum(tok))
 	if err != nil {
@@ -175,20 +172,20 @@ func (e *Engine) Lookup(ctx context.Context, tok string) (*MemberSession, error)
 	return s, nil
 }
 
-// Get implements Store.Get.
-func (e *Engine) Get(ctx context.Context, id string) (*MemberSession, error) {
+// Get implements sessionstore.Store.
+func (e *engine) Get(ctx context.Context, id string) (*sessionstore.MemberSession, error) {
 	if err := e.check(ctx); err != nil {
 		return nil, err
 	}
-	if !isUUID(id) {
-		return nil, ErrNotFound
+	if !isID(id) {
+		return nil, sessionstore.ErrNotFound
 	}
 	recs, err := e.b.Select(ctx, Selector{Index: IndexID, Key: id})
 	if err != nil {
 		return nil, err
 	}
 	if len(recs) == 0 {
-		return nil, ErrNotFound
+		return nil, sessionstore.ErrNotFound
 	}
 	if err := liveErr(recs[0], e.now()); err != nil {
 		return nil, err
@@ -196,21 +193,21 @@ func (e *Engine) Get(ctx context.Context, id string) (*MemberSession, error) {
 	return e.out(recs[0]), nil
 }
 
-// ListByMember implements Store.ListByMember.
-func (e *Engine) ListByMember(ctx context.Context, memberID string) ([]*MemberSession, error) {
+// ListByMember implements sessionstore.Store.
+func (e *engine) ListByMember(ctx context.Context, memberID string) ([]*sessionstore.MemberSession, error) {
 	return e.list(ctx, "member_id", Selector{Index: IndexMember, Key: memberID})
 }
 
-// ListByCustomer implements Store.ListByCustomer.
-func (e *Engine) ListByCustomer(ctx context.Context, customerID string) ([]*MemberSession, error) {
+// ListByCustomer implements sessionstore.Store.
+func (e *engine) ListByCustomer(ctx context.Context, customerID string) ([]*sessionstore.MemberSession, error) {
 	return e.list(ctx, "customer_id", Selector{Index: IndexCustomer, Key: customerID})
 }
 
-func (e *Engine) list(ctx context.Context, field string, sel Selector) ([]*MemberSession, error) {
+func (e *engine) list(ctx context.Context, field string, sel Selector) ([]*sessionstore.MemberSession, error) {
 	if err := e.check(ctx); err != nil {
 		return nil, err
 	}
-	if err := checkID(field, sel.Key); err != nil {
+	if err := sessionstore.ValidateID(field, sel.Key); err != nil {
 		return nil, err
 	}
 	recs, err := e.b.Select(ctx, sel)
@@ -218,7 +215,7 @@ func (e *Engine) list(ctx context.Context, field string, sel Selector) ([]*Membe
 		return nil, err
 	}
 	now := e.now()
-	out := make([]*MemberSession, 0, len(recs))
+	out := make([]*sessionstore.MemberSession, 0, len(recs))
 	for _, r := range recs {
 		if liveErr(r, now) == nil {
 			out = append(out, e.out(r))
@@ -228,19 +225,17 @@ func (e *Engine) list(ctx context.Context, field string, sel Selector) ([]*Membe
 	return out, nil
 }
 
-// Extend implements Store.Extend.
-func (e *Engine) Extend(ctx context.Context, id string, ttl time.Duration) (*MemberSession, error) {
+// Extend implements sessionstore.Store.
+func (e *engine) Extend(ctx context.Context, id string, ttl time.Duration) (*sessionstore.MemberSession, error) {
 	if err := e.check(ctx); err != nil {
 		return nil, err
 	}
-	if err := checkTTL(ttl, e.opts.MaxTTL); err != nil {
+	ttl, err := e.ttl(ttl)
+	if err != nil {
 		return nil, err
 	}
-	if ttl == 0 {
-		ttl = e.opts.TTL
-	}
-	if !isUUID(id) {
-		return nil, ErrNotFound
+	if !isID(id) {
+		return nil, sessionstore.ErrNotFound
 	}
 	now := e.now()
 	changes, err := e.b.Edit(ctx, Selector{Index: IndexID, Key: id}, func(cur *Record) (Op, *Record, error) {
@@ -256,18 +251,18 @@ func (e *Engine) Extend(ctx context.Context, id string, ttl time.Duration) (*Mem
 		return nil, err
 	}
 	if len(changes) != 1 || changes[0].New == nil {
-		return nil, ErrNotFound
+		return nil, sessionstore.ErrNotFound
 	}
 	return e.out(changes[0].New), nil
 }
 
-// Revoke implements Store.Revoke.
-func (e *Engine) Revoke(ctx context.Context, id string) error {
+// Revoke implements sessionstore.Store.
+func (e *engine) Revoke(ctx context.Context, id string) error {
 	if err := e.check(ctx); err != nil {
 		return err
 	}
-	if !isUUID(id) {
-		return ErrNotFound
+	if !isID(id) {
+		return sessionstore.ErrNotFound
 	}
 	_, err := e.b.Edit(ctx, Selector{Index: IndexID, Key: id}, deleteAll)
 	return err
@@ -275,21 +270,21 @@ func (e *Engine) Revoke(ctx context.Context, id string) error {
 
 func deleteAll(*Record) (Op, *Record, error) { return Delete, nil, nil }
 
-// RevokeMember implements Store.RevokeMember.
-func (e *Engine) RevokeMember(ctx context.Context, memberID string) (int, error) {
+// RevokeMember implements sessionstore.Store.
+func (e *engine) RevokeMember(ctx context.Context, memberID string) (int, error) {
 	return e.revoke(ctx, "member_id", Selector{Index: IndexMember, Key: memberID})
 }
 
-// RevokeCustomer implements Store.RevokeCustomer.
-func (e *Engine) RevokeCustomer(ctx context.Context, customerID string) (int, error) {
+// RevokeCustomer implements sessionstore.Store.
+func (e *engine) RevokeCustomer(ctx context.Context, customerID string) (int, error) {
 	return e.revoke(ctx, "customer_id", Selector{Index: IndexCustomer, Key: customerID})
 }
 
-func (e *Engine) revoke(ctx context.Context, field string, sel Selector) (int, error) {
+func (e *engine) revoke(ctx context.Context, field string, sel Selector) (int, error) {
 	if err := e.check(ctx); err != nil {
 		return 0, err
 	}
-	if err := checkID(field, sel.Key); err != nil {
+	if err := sessionstore.ValidateID(field, sel.Key); err != nil {
 		return 0, err
 	}
 	now := e.now()
@@ -306,23 +301,23 @@ func (e *Engine) revoke(ctx context.Context, field string, sel Selector) (int, e
 	return live, nil
 }
 
-// UpdateMember implements Store.UpdateMember. Every updated session shares
+// UpdateMember implements sessionstore.Store. Every updated session shares
 // one snapshot of m.
-func (e *Engine) UpdateMember(ctx context.Context, m Member) (int, error) {
+func (e *engine) UpdateMember(ctx context.Context, m sessionstore.Member) (int, error) {
 	if err := e.check(ctx); err != nil {
 		return 0, err
 	}
-	snap, err := normalizeMember("member", m)
-	if err != nil {
+	if err := m.Validate(); err != nil {
 		return 0, err
 	}
+	snap := canonMember(m)
 	now := e.now()
 	changes, err := e.b.Edit(ctx, Selector{Index: IndexMember, Key: snap.ID}, func(cur *Record) (Op, *Record, error) {
 		if liveErr(cur, now) != nil {
 			return Keep, nil, nil
 		}
 		if cur.Customer.ID != snap.CustomerID {
-			return Keep, nil, invalid("member.customer_id", "differs from the customer of the member's sessions")
+			return Keep, nil, &sessionstore.ValidationError{Field: "member.customer_id", Reason: "differs from the customer of the member's sessions"}
 		}
 		next := *cur
 		next.Member = &snap
@@ -332,16 +327,16 @@ func (e *Engine) UpdateMember(ctx context.Context, m Member) (int, error) {
 	return len(changes), err
 }
 
-// UpdateCustomer implements Store.UpdateCustomer. Every updated session
+// UpdateCustomer implements sessionstore.Store. Every updated session
 // shares one snapshot of c; a deleted customer's sessions are removed.
-func (e *Engine) UpdateCustomer(ctx context.Context, c Customer) (int, error) {
+func (e *engine) UpdateCustomer(ctx context.Context, c sessionstore.Customer) (int, error) {
 	if err := e.check(ctx); err != nil {
 		return 0, err
 	}
-	snap, err := normalizeCustomer("customer", c)
-	if err != nil {
+	if err := c.Validate(); err != nil {
 		return 0, err
 	}
+	snap := canonCustomer(c)
 	now := e.now()
 	changes, err := e.b.Edit(ctx, Selector{Index: IndexCustomer, Key: snap.ID}, func(cur *Record) (Op, *Record, error) {
 		if liveErr(cur, now) != nil {
@@ -358,9 +353,9 @@ func (e *Engine) UpdateCustomer(ctx context.Context, c Customer) (int, error) {
 	return len(changes), err
 }
 
-// DeleteExpired implements Store.DeleteExpired. It purges in batches, so
+// DeleteExpired implements sessionstore.Store. It purges in batches, so
 // lookups proceed between them.
-func (e *Engine) DeleteExpired(ctx context.Context) (int, error) {
+func (e *engine) DeleteExpired(ctx context.Context) (int, error) {
 	if err := e.check(ctx); err != nil {
 		return 0, err
 	}
@@ -378,9 +373,9 @@ func (e *Engine) DeleteExpired(ctx context.Context) (int, error) {
 	}
 }
 
-// Close implements Store.Close: it stops the sweeper, waits for it, then
+// Close implements sessionstore.Store: it stops the sweeper, waits for it, then
 // closes the backend, returning its error. Later calls return nil.
-func (e *Engine) Close() error {
+func (e *engine) Close() error {
 	var err error
 	e.closeOnce.Do(func() {
 		e.closed.Store(true)
@@ -390,4 +385,18 @@ func (e *Engine) Close() error {
 		err = e.b.Close()
 	})
 	return err
+}
+
+// ttl returns the lifetime a Create or Extend asked for: 0 means
+// Options.TTL; negative or above Options.MaxTTL is a ValidationError.
+func (e *engine) ttl(ttl time.Duration) (time.Duration, error) {
+	switch {
+	case ttl < 0:
+		return 0, &sessionstore.ValidationError{Field: "ttl", Reason: "must not be negative"}
+	case ttl > e.opts.MaxTTL:
+		return 0, &sessionstore.ValidationError{Field: "ttl", Reason: "must be at most MaxTTL"}
+	case ttl == 0:
+		return e.opts.TTL, nil
+	}
+	return ttl, nil
 }

@@ -1,4 +1,4 @@
-package sessionstore_test
+package backend_test
 
 import (
 	"context"
@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/memory"
+	"github.com/memberkit/sessionstore/storetest"
 	"github.com/memberkit/sessionstore/token"
 )
 
@@ -44,67 +46,19 @@ func TestCloseStopsSweeper(t *testing.T) {
 	}
 }
 
-func TestNewEngineRefusesBadOptions(t *testing.T) {
-	tests := []struct {
-		name  string
-		opts  sessionstore.Options
-		field string
-	}{
-		{"prefix with capitals", sessionstore.Options{TokenPrefix: "Mst_"}, "options.token_prefix"},
-		{"prefix too long", sessionstore.Options{TokenPrefix: "abcdefghijklmnopq"}, "options.token_prefix"},
-		{"negative TTL", sessionstore.Options{TTL: -time.Second}, "options.ttl"},
-		{"TTL above MaxTTL", sessionstore.Options{TTL: 2 * time.Hour, MaxTTL: time.Hour}, "options.ttl"},
-		{"negative MaxTTL", sessionstore.Options{MaxTTL: -1}, "options.max_ttl"},
-		{"portal URL without host", sessionstore.Options{PortalURL: "/portal"}, "options.portal_url"},
-		{"portal URL not http", sessionstore.Options{PortalURL: "ftp://example.com/portal"}, "options.portal_url"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := memory.New(&tt.opts)
-			var ve *sessionstore.ValidationError
-			if !errors.As(err, &ve) || ve.Field != tt.field || !errors.Is(err, sessionstore.ErrInvalid) {
-				t.Fatalf("memory.New: %v, want a ValidationError for %s", err, tt.field)
-			}
-			if s != nil {
-				t.Fatalf("memory.New returned a store with an error")
-			}
-		})
-	}
-}
-
-func TestWithDefaults(t *testing.T) {
-	secret := []byte("secret")
-	o, err := (&sessionstore.Options{Secret: secret}).WithDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.TokenPrefix != "mst_" || o.TTL != time.Hour || o.MaxTTL != 30*24*time.Hour ||
-		o.SweepInterval != time.Minute || o.Now == nil {
-		t.Fatalf("defaults: %+v", o)
-	}
-	secret[0] = 'X'
-	if string(o.Secret) != "secret" {
-		t.Fatalf("WithDefaults kept the caller's Secret slice")
-	}
-	var nilOpts *sessionstore.Options
-	if _, err := nilOpts.WithDefaults(); err != nil {
-		t.Fatalf("nil Options: %v", err)
-	}
-}
-
 // failingBackend fails every call with errBackend.
 type failingBackend struct{ closed int }
 
 var errBackend = errors.New("backend down")
 
-func (*failingBackend) Insert(context.Context, *sessionstore.Record) error { return errBackend }
-func (*failingBackend) Find(context.Context, token.Hash) (*sessionstore.Record, error) {
+func (*failingBackend) Insert(context.Context, *backend.Record) error { return errBackend }
+func (*failingBackend) Find(context.Context, token.Hash) (*backend.Record, error) {
 	return nil, errBackend
 }
-func (*failingBackend) Select(context.Context, sessionstore.Selector) ([]*sessionstore.Record, error) {
+func (*failingBackend) Select(context.Context, backend.Selector) ([]*backend.Record, error) {
 	return nil, errBackend
 }
-func (*failingBackend) Edit(context.Context, sessionstore.Selector, sessionstore.EditFunc) ([]sessionstore.Change, error) {
+func (*failingBackend) Edit(context.Context, backend.Selector, backend.EditFunc) ([]backend.Change, error) {
 	return nil, errBackend
 }
 func (*failingBackend) DeleteExpired(context.Context, time.Time, int) (int, error) {
@@ -116,7 +70,9 @@ func (b *failingBackend) Close() error { b.closed++; return errBackend }
 // ErrNotFound, and Close reports the backend's error once.
 func TestBackendErrorsPassThrough(t *testing.T) {
 	b := &failingBackend{}
-	e, err := sessionstore.NewEngine(b, &sessionstore.Options{SweepInterval: -1})
+	e, err := backend.NewStore(&sessionstore.Options{SweepInterval: -1}, func(sessionstore.Options) (backend.Backend, error) {
+		return b, nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +80,7 @@ func TestBackendErrorsPassThrough(t *testing.T) {
 	tok, _ := token.New("mst_")
 	id := "3b2f4d9e-8c1a-4e57-9b6d-2a0c7e5f1d43"
 	calls := map[string]error{}
-	_, calls["Create"] = e.Create(ctx, exampleParams())
+	_, calls["Create"] = e.Create(ctx, params())
 	_, calls["Lookup"] = e.Lookup(ctx, tok)
 	_, calls["Get"] = e.Get(ctx, id)
 	_, calls["ListByMember"] = e.ListByMember(ctx, "mem_1")
@@ -133,8 +89,8 @@ func TestBackendErrorsPassThrough(t *testing.T) {
 	calls["Revoke"] = e.Revoke(ctx, id)
 	_, calls["RevokeMember"] = e.RevokeMember(ctx, "mem_1")
 	_, calls["RevokeCustomer"] = e.RevokeCustomer(ctx, "cus_1")
-	_, calls["UpdateMember"] = e.UpdateMember(ctx, exampleParams().Member)
-	_, calls["UpdateCustomer"] = e.UpdateCustomer(ctx, exampleParams().Customer)
+	_, calls["UpdateMember"] = e.UpdateMember(ctx, params().Member)
+	_, calls["UpdateCustomer"] = e.UpdateCustomer(ctx, params().Customer)
 	_, calls["DeleteExpired"] = e.DeleteExpired(ctx)
 	for name, err := range calls {
 		if !errors.Is(err, errBackend) {
@@ -146,5 +102,30 @@ func TestBackendErrorsPassThrough(t *testing.T) {
 	}
 	if err := e.Close(); err != nil || b.closed != 1 {
 		t.Errorf("second Close: %v, backend closed %d times", err, b.closed)
+	}
+}
+
+// params returns valid CreateParams for the first fixture member.
+func params() sessionstore.CreateParams {
+	c := storetest.NewCustomer(1)
+	return sessionstore.CreateParams{Member: storetest.NewMember(c.ID, 1), Customer: c}
+}
+
+// NewStore applies the options before it opens the backend: bad options
+// open nothing, the backend sees the defaults, and open's error is returned.
+func TestNewStoreOpensAfterOptions(t *testing.T) {
+	opened := 0
+	open := func(o sessionstore.Options) (backend.Backend, error) {
+		opened++
+		if o.TTL != sessionstore.DefaultTTL || o.Now == nil {
+			t.Errorf("open got options without their defaults: %+v", o)
+		}
+		return nil, errBackend
+	}
+	if _, err := backend.NewStore(&sessionstore.Options{TTL: -1}, open); !errors.Is(err, sessionstore.ErrInvalid) || opened != 0 {
+		t.Fatalf("bad options: %v, open called %d times", err, opened)
+	}
+	if _, err := backend.NewStore(nil, open); !errors.Is(err, errBackend) || opened != 1 {
+		t.Fatalf("failing open: %v, open called %d times", err, opened)
 	}
 }

@@ -1,4 +1,4 @@
-package sessionstore
+package backend
 
 import (
 	"encoding/binary"
@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/memberkit/sessionstore"
 )
 
 // The binary record encoding shared by the persistent backends (Badger,
@@ -206,13 +208,13 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 			e.str(k)
 			e.b = append(e.b, byte(v.Kind()))
 			switch v.Kind() {
-			case MetadataString:
+			case sessionstore.MetadataString:
 				e.str(v.Str())
-			case MetadataInt:
+			case sessionstore.MetadataInt:
 				e.b = binary.AppendVarint(e.b, v.Int())
-			case MetadataFloat:
+			case sessionstore.MetadataFloat:
 				e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(v.Float()))
-			case MetadataBool:
+			case sessionstore.MetadataBool:
 				if v.Bool() {
 					e.b = append(e.b, 1)
 				} else {
@@ -299,13 +301,13 @@ func (e *encoder) optTime(p *time.Time) {
 	}
 }
 
-func (e *encoder) role(r MemberRole) {
+func (e *encoder) role(r sessionstore.MemberRole) {
 	switch r {
-	case RoleOwner:
+	case sessionstore.RoleOwner:
 		e.b = append(e.b, roleOwner)
-	case RoleBillingManager:
+	case sessionstore.RoleBillingManager:
 		e.b = append(e.b, roleBillingManager)
-	case RoleMember:
+	case sessionstore.RoleMember:
 		e.b = append(e.b, roleMember)
 	default:
 		e.b = append(e.b, enumOther)
@@ -313,11 +315,11 @@ func (e *encoder) role(r MemberRole) {
 	}
 }
 
-func (e *encoder) ctype(t CustomerType) {
+func (e *encoder) ctype(t sessionstore.CustomerType) {
 	switch t {
-	case CustomerIndividual:
+	case sessionstore.CustomerIndividual:
 		e.b = append(e.b, ctypeIndividual)
-	case CustomerTeam:
+	case sessionstore.CustomerTeam:
 		e.b = append(e.b, ctypeTeam)
 	default:
 		e.b = append(e.b, enumOther)
@@ -328,11 +330,11 @@ func (e *encoder) ctype(t CustomerType) {
 // recordParts holds everything a decoded Record points to, so that decoding
 // allocates them all at once.
 type recordParts struct {
-	member   Member
-	customer Customer
-	address  Address
-	taxID    TaxID
-	ctype    CustomerType
+	member   sessionstore.Member
+	customer sessionstore.Customer
+	address  sessionstore.Address
+	taxID    sessionstore.TaxID
+	ctype    sessionstore.CustomerType
 	times    [3]time.Time
 	strs     [10]string
 }
@@ -343,10 +345,10 @@ type recordParts struct {
 // leaves r unchanged.
 func (r *Record) UnmarshalBinary(data []byte) error {
 	if len(data) == 0 {
-		return fmt.Errorf("%w: empty record", ErrCorrupt)
+		return fmt.Errorf("%w: empty record", sessionstore.ErrCorrupt)
 	}
 	if data[0] != recordVersion {
-		return fmt.Errorf("%w: unknown record version %d", ErrCorrupt, data[0])
+		return fmt.Errorf("%w: unknown record version %d", sessionstore.ErrCorrupt, data[0])
 	}
 	d := decoder{b: data, s: string(data), i: 1}
 	flags := d.uvarint()
@@ -460,7 +462,7 @@ type decoder struct {
 
 func (d *decoder) fail(what string) {
 	if d.err == nil {
-		d.err = fmt.Errorf("%w: %s at byte %d", ErrCorrupt, what, d.i)
+		d.err = fmt.Errorf("%w: %s at byte %d", sessionstore.ErrCorrupt, what, d.i)
 	}
 }
 
@@ -532,16 +534,16 @@ func (d *decoder) time() time.Time {
 	return time.UnixMicro(d.varint()).UTC()
 }
 
-func (d *decoder) role() MemberRole {
+func (d *decoder) role() sessionstore.MemberRole {
 	switch d.byte() {
 	case roleOwner:
-		return RoleOwner
+		return sessionstore.RoleOwner
 	case roleBillingManager:
-		return RoleBillingManager
+		return sessionstore.RoleBillingManager
 	case roleMember:
-		return RoleMember
+		return sessionstore.RoleMember
 	case enumOther:
-		r := MemberRole(d.str())
+		r := sessionstore.MemberRole(d.str())
 		if r.Valid() {
 			d.fail("role not in its short form")
 		}
@@ -551,15 +553,15 @@ func (d *decoder) role() MemberRole {
 	return ""
 }
 
-func (d *decoder) ctype() CustomerType {
+func (d *decoder) ctype() sessionstore.CustomerType {
 	switch d.byte() {
 	case ctypeIndividual:
-		return CustomerIndividual
+		return sessionstore.CustomerIndividual
 	case ctypeTeam:
-		return CustomerTeam
+		return sessionstore.CustomerTeam
 	case enumOther:
-		t := CustomerType(d.str())
-		if t == CustomerIndividual || t == CustomerTeam {
+		t := sessionstore.CustomerType(d.str())
+		if t == sessionstore.CustomerIndividual || t == sessionstore.CustomerTeam {
 			d.fail("customer type not in its short form")
 		}
 		return t
@@ -572,7 +574,7 @@ func (d *decoder) ctype() CustomerType {
 // key, the kind and a one-byte payload.
 const minMetadataEntry = 3
 
-func (d *decoder) metadata() Metadata {
+func (d *decoder) metadata() sessionstore.Metadata {
 	n := d.uvarint()
 	if d.err != nil {
 		return nil
@@ -581,29 +583,29 @@ func (d *decoder) metadata() Metadata {
 		d.fail("metadata count past the end")
 		return nil
 	}
-	md := make(Metadata, int(n))
+	md := make(sessionstore.Metadata, int(n))
 	var prev string
 	for i := range n {
 		k := d.str()
-		var v MetadataValue
-		switch MetadataKind(d.byte()) {
-		case MetadataString:
-			v = StringValue(d.str())
-		case MetadataInt:
-			v = IntValue(d.varint())
-		case MetadataFloat:
+		var v sessionstore.MetadataValue
+		switch sessionstore.MetadataKind(d.byte()) {
+		case sessionstore.MetadataString:
+			v = sessionstore.StringValue(d.str())
+		case sessionstore.MetadataInt:
+			v = sessionstore.IntValue(d.varint())
+		case sessionstore.MetadataFloat:
 			if len(d.b)-d.i < 8 {
 				d.fail("truncated")
 				return nil
 			}
-			v = FloatValue(math.Float64frombits(binary.LittleEndian.Uint64(d.b[d.i:])))
+			v = sessionstore.FloatValue(math.Float64frombits(binary.LittleEndian.Uint64(d.b[d.i:])))
 			d.i += 8
-		case MetadataBool:
+		case sessionstore.MetadataBool:
 			switch d.byte() {
 			case 0:
-				v = BoolValue(false)
+				v = sessionstore.BoolValue(false)
 			case 1:
-				v = BoolValue(true)
+				v = sessionstore.BoolValue(true)
 			default:
 				d.fail("bad metadata bool")
 			}

@@ -1,9 +1,10 @@
-package sessionstore
+package backend
 
 import (
 	"context"
 	"time"
 
+	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/token"
 )
 
@@ -23,8 +24,8 @@ type Record struct {
 	ModifiedAt time.Time // zero means never modified (JSON null)
 	ExpiresAt  time.Time
 	ReturnURL  string // "" means none (JSON null)
-	Member     *Member
-	Customer   *Customer
+	Member     *sessionstore.Member
+	Customer   *sessionstore.Customer
 }
 
 // MemberID returns the ID of the record's member.

@@ -1,9 +1,11 @@
-package sessionstore
+package backend
 
 import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/memberkit/sessionstore"
 )
 
 // FuzzRecordDecode feeds arbitrary bytes to UnmarshalBinary: it must never
@@ -19,8 +21,8 @@ func FuzzRecordDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var r Record
 		if err := r.UnmarshalBinary(data); err != nil {
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			if !errors.Is(err, sessionstore.ErrCorrupt) {
+				t.Fatalf("error %v does not wrap sessionstore.ErrCorrupt", err)
 			}
 			return
 		}

@@ -1,8 +1,10 @@
-package sessionstore
+package backend
 
 import (
 	"maps"
 	"time"
+
+	"github.com/memberkit/sessionstore"
 )
 
 // sessionBlock is a MemberSession together with the values its pointer
@@ -10,16 +12,16 @@ import (
 // costs one allocation (plus the metadata map) instead of one per field.
 // Strings are immutable and are shared as they are.
 type sessionBlock struct {
-	s MemberSession
+	s sessionstore.MemberSession
 
 	modifiedAt, memberModifiedAt, customerModifiedAt, deletedAt time.Time
 
 	returnURL, memberName, memberExternalID string
 	customerExternalID, customerName        string
 	locale                                  string
-	customerType                            CustomerType
-	taxID                                   TaxID
-	address                                 Address
+	customerType                            sessionstore.CustomerType
+	taxID                                   sessionstore.TaxID
+	address                                 sessionstore.Address
 	line1, line2, postalCode, city, state   string
 }
 
@@ -35,7 +37,7 @@ func copyInto[T any](dst **T, src *T, slot *T) {
 
 // session returns the caller's copy of r, without token: one allocation
 // for the session and everything its pointers reach, one for the metadata.
-func (r *Record) session() *MemberSession {
+func (r *Record) session() *sessionstore.MemberSession {
 	b := &sessionBlock{}
 	s := r.header(&b.s, &b.modifiedAt, &b.returnURL)
 	m := &s.Member
@@ -68,9 +70,9 @@ func (r *Record) session() *MemberSession {
 // snapshots, which it takes over. Only for records nothing else holds: one
 // a PrivateRecords backend returned, or one the Engine built and such a
 // backend did not keep.
-func (r *Record) handOver() *MemberSession {
+func (r *Record) handOver() *sessionstore.MemberSession {
 	b := &struct {
-		s          MemberSession
+		s          sessionstore.MemberSession
 		modifiedAt time.Time
 		returnURL  string
 	}{}
@@ -79,7 +81,7 @@ func (r *Record) handOver() *MemberSession {
 
 // header fills s from r, with shallow copies of the member and customer,
 // keeping the modified_at and return_url values in the slots given.
-func (r *Record) header(s *MemberSession, modifiedAt *time.Time, returnURL *string) *MemberSession {
+func (r *Record) header(s *sessionstore.MemberSession, modifiedAt *time.Time, returnURL *string) *sessionstore.MemberSession {
 	s.CreatedAt = r.CreatedAt
 	s.ID = r.ID
 	s.ExpiresAt = r.ExpiresAt

@@ -1,4 +1,4 @@
-package sessionstore
+package backend
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memberkit/sessionstore"
 )
 
 func codecPtr[T any](v T) *T { return &v }
@@ -18,14 +20,14 @@ func codecPtr[T any](v T) *T { return &v }
 // bytes encoded.
 func codecRichRecord() *Record {
 	t0 := time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)
-	team := CustomerTeam
+	team := sessionstore.CustomerTeam
 	r := &Record{
 		ID:         "0195a3c2-7f1e-7c3a-9d2b-4e5f6a7b8c9d",
 		CreatedAt:  t0,
 		ModifiedAt: t0.Add(time.Minute),
 		ExpiresAt:  t0.Add(time.Hour),
 		ReturnURL:  "https://example.com/account/billing?from=portal",
-		Member: &Member{
+		Member: &sessionstore.Member{
 			ID:         "0195a3c2-0000-7000-8000-000000000001",
 			CreatedAt:  t0.Add(-48 * time.Hour),
 			ModifiedAt: codecPtr(t0.Add(-time.Hour)),
@@ -33,9 +35,9 @@ func codecRichRecord() *Record {
 			Email:      "jane.doe@example.com",
 			Name:       codecPtr("Jane Doe"),
 			ExternalID: codecPtr("usr_12345"),
-			Role:       RoleBillingManager,
+			Role:       sessionstore.RoleBillingManager,
 		},
-		Customer: &Customer{
+		Customer: &sessionstore.Customer{
 			ID:            "0195a3c2-0000-7000-8000-0000000000c1",
 			CreatedAt:     t0.Add(-72 * time.Hour),
 			ModifiedAt:    codecPtr(t0.Add(-2 * time.Hour)),
@@ -44,7 +46,7 @@ func codecRichRecord() *Record {
 			EmailVerified: true,
 			Type:          &team,
 			Name:          codecPtr("Acme, Inc. — Ünïcödé"),
-			BillingAddress: &Address{
+			BillingAddress: &sessionstore.Address{
 				Line1:      codecPtr("1 Infinite Loop"),
 				Line2:      codecPtr("Suite 100"),
 				PostalCode: codecPtr("95014"),
@@ -52,19 +54,19 @@ func codecRichRecord() *Record {
 				State:      codecPtr("US-CA"),
 				Country:    "US",
 			},
-			TaxID:          &TaxID{Value: "911144442", Format: "us_ein"},
+			TaxID:          &sessionstore.TaxID{Value: "911144442", Format: "us_ein"},
 			Locale:         codecPtr("en-US"),
 			OrganizationID: "0195a3c2-0000-7000-8000-0000000000aa",
 			DeletedAt:      codecPtr(t0.Add(24 * time.Hour)),
 			AvatarURL:      "https://www.gravatar.com/avatar/abcdef0123456789?d=404",
-			Metadata: Metadata{
-				"plan":     StringValue("enterprise"),
-				"seats":    IntValue(-42),
-				"discount": FloatValue(1.0),
-				"vip":      BoolValue(true),
-				"trial":    BoolValue(false),
-				"big":      IntValue(math.MinInt64),
-				"nan":      FloatValue(math.NaN()),
+			Metadata: sessionstore.Metadata{
+				"plan":     sessionstore.StringValue("enterprise"),
+				"seats":    sessionstore.IntValue(-42),
+				"discount": sessionstore.FloatValue(1.0),
+				"vip":      sessionstore.BoolValue(true),
+				"trial":    sessionstore.BoolValue(false),
+				"big":      sessionstore.IntValue(math.MinInt64),
+				"nan":      sessionstore.FloatValue(math.NaN()),
 			},
 		},
 	}
@@ -80,8 +82,8 @@ func codecBareRecord() *Record {
 		ID:        "s",
 		CreatedAt: time.Unix(0, 0).UTC(),
 		ExpiresAt: time.Unix(3600, 0).UTC(),
-		Member:    &Member{ID: "m", CustomerID: "c", Email: "a@b.c", Role: RoleOwner},
-		Customer:  &Customer{ID: "c"},
+		Member:    &sessionstore.Member{ID: "m", CustomerID: "c", Email: "a@b.c", Role: sessionstore.RoleOwner},
+		Customer:  &sessionstore.Customer{ID: "c"},
 	}
 }
 
@@ -118,18 +120,18 @@ func TestRecordCodecRoundTrip(t *testing.T) {
 		"bare": codecBareRecord(),
 		"empty metadata": func() *Record {
 			r := codecBareRecord()
-			r.Customer.Metadata = Metadata{}
+			r.Customer.Metadata = sessionstore.Metadata{}
 			return r
 		}(),
 		"address without optional lines": func() *Record {
 			r := codecBareRecord()
-			r.Customer.BillingAddress = &Address{Country: "FR"}
+			r.Customer.BillingAddress = &sessionstore.Address{Country: "FR"}
 			return r
 		}(),
 		"unknown role and type": func() *Record {
 			r := codecBareRecord()
 			r.Member.Role = "auditor"
-			ct := CustomerType("consortium")
+			ct := sessionstore.CustomerType("consortium")
 			r.Customer.Type = &ct
 			return r
 		}(),
@@ -137,9 +139,9 @@ func TestRecordCodecRoundTrip(t *testing.T) {
 			r := codecBareRecord()
 			r.Member.Role = ""
 			r.Member.Name = codecPtr("")
-			ct := CustomerType("")
+			ct := sessionstore.CustomerType("")
 			r.Customer.Type = &ct
-			r.Customer.TaxID = &TaxID{}
+			r.Customer.TaxID = &sessionstore.TaxID{}
 			return r
 		}(),
 		"zero times": func() *Record {
@@ -216,7 +218,7 @@ func TestRecordCodecEncodeErrors(t *testing.T) {
 	tests := map[string]func(r *Record){
 		"nil member":    func(r *Record) { r.Member = nil },
 		"nil customer":  func(r *Record) { r.Customer = nil },
-		"zero metadata": func(r *Record) { r.Customer.Metadata = Metadata{"k": {}} },
+		"zero metadata": func(r *Record) { r.Customer.Metadata = sessionstore.Metadata{"k": {}} },
 		"time too late": func(r *Record) { r.ExpiresAt = time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC) },
 		"nullable time too early": func(r *Record) {
 			r.Customer.DeletedAt = codecPtr(time.Date(-300000, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -231,8 +233,8 @@ func TestRecordCodecEncodeErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("AppendBinary succeeded")
 			}
-			if errors.Is(err, ErrCorrupt) {
-				t.Errorf("encode error %v wraps ErrCorrupt", err)
+			if errors.Is(err, sessionstore.ErrCorrupt) {
+				t.Errorf("encode error %v wraps sessionstore.ErrCorrupt", err)
 			}
 			if string(out) != "keep" {
 				t.Errorf("AppendBinary returned %q on error, want the input buffer", out)
@@ -314,18 +316,18 @@ func TestRecordCodecCorrupt(t *testing.T) {
 		"metadata count past end": withMD(func(e *codecParts) { e.u(1 << 40) }),
 		"metadata count max":      withMD(func(e *codecParts) { e.u(math.MaxUint64) }),
 		"metadata missing":        withMD(nil),
-		"metadata kind none":      withMD(func(e *codecParts) { e.u(1).s("k").raw(byte(MetadataNone), 0) }),
+		"metadata kind none":      withMD(func(e *codecParts) { e.u(1).s("k").raw(byte(sessionstore.MetadataNone), 0) }),
 		"metadata kind 9":         withMD(func(e *codecParts) { e.u(1).s("k").raw(9, 0) }),
-		"metadata bool 2":         withMD(func(e *codecParts) { e.u(1).s("k").raw(byte(MetadataBool), 2) }),
-		"metadata float short":    withMD(func(e *codecParts) { e.u(1).s("k").raw(byte(MetadataFloat), 1, 2, 3) }),
-		"metadata string short":   withMD(func(e *codecParts) { e.u(1).s("k").raw(byte(MetadataString)).u(10).raw('x') }),
+		"metadata bool 2":         withMD(func(e *codecParts) { e.u(1).s("k").raw(byte(sessionstore.MetadataBool), 2) }),
+		"metadata float short":    withMD(func(e *codecParts) { e.u(1).s("k").raw(byte(sessionstore.MetadataFloat), 1, 2, 3) }),
+		"metadata string short":   withMD(func(e *codecParts) { e.u(1).s("k").raw(byte(sessionstore.MetadataString)).u(10).raw('x') }),
 		"metadata duplicate key": withMD(func(e *codecParts) {
-			e.u(2).s("k").raw(byte(MetadataInt)).v(1).s("k").raw(byte(MetadataInt)).v(2)
+			e.u(2).s("k").raw(byte(sessionstore.MetadataInt)).v(1).s("k").raw(byte(sessionstore.MetadataInt)).v(2)
 		}),
 		"metadata keys unsorted": withMD(func(e *codecParts) {
-			e.u(2).s("b").raw(byte(MetadataInt)).v(1).s("a").raw(byte(MetadataInt)).v(2)
+			e.u(2).s("b").raw(byte(sessionstore.MetadataInt)).v(1).s("a").raw(byte(sessionstore.MetadataInt)).v(2)
 		}),
-		"metadata fewer entries": withMD(func(e *codecParts) { e.u(3).s("k").raw(byte(MetadataInt)).v(1).raw(0, 0, 0, 0) }),
+		"metadata fewer entries": withMD(func(e *codecParts) { e.u(3).s("k").raw(byte(sessionstore.MetadataInt)).v(1).raw(0, 0, 0, 0) }),
 		"garbage":                []byte(strings.Repeat("\xde\xad\xbe\xef", 150)),
 		"all 0xFF":               bytes.Repeat([]byte{0xFF}, 600),
 		"version then zeros":     append([]byte{recordVersion}, make([]byte, 600)...),
@@ -339,8 +341,8 @@ func TestRecordCodecCorrupt(t *testing.T) {
 			r := codecBareRecord()
 			before := *r
 			err := r.UnmarshalBinary(data)
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("UnmarshalBinary = %v, want an error wrapping ErrCorrupt", err)
+			if !errors.Is(err, sessionstore.ErrCorrupt) {
+				t.Fatalf("UnmarshalBinary = %v, want an error wrapping sessionstore.ErrCorrupt", err)
 			}
 			if !strings.HasPrefix(err.Error(), "sessionstore: corrupt record: ") {
 				t.Errorf("error message %q", err)
