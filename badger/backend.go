@@ -505,29 +505,14 @@ type step struct {
 	next *backend.Record
 }
 
-// errKeysChanged reports an EditFunc breaking its contract.
-var errKeysChanged = errors.New("sessionstore/badger: EditFunc's replacement changes the record's ID, token hash, member or customer")
-
-// decide calls fn for f and returns the step, or ok false for Keep.
+// decide calls fn for f through backend.Decide and returns the step, or ok
+// false for Keep.
 func decide(fn backend.EditFunc, f found) (s step, ok bool, err error) {
-	op, next, err := fn(f.rec)
-	if err != nil {
+	op, next, err := backend.Decide(fn, f.rec)
+	if err != nil || op == backend.Keep {
 		return step{}, false, err
 	}
-	switch op {
-	case backend.Keep:
-		return step{}, false, nil
-	case backend.Delete:
-		return step{found: f, op: op}, true, nil
-	case backend.Put:
-		if next == nil || next.Member == nil || next.Customer == nil ||
-			next.ID != f.rec.ID || next.TokenHash != f.rec.TokenHash ||
-			next.MemberID() != f.rec.MemberID() || next.CustomerID() != f.rec.CustomerID() {
-			return step{}, false, errKeysChanged
-		}
-		return step{found: f, op: op, next: next}, true, nil
-	}
-	return step{}, false, fmt.Errorf("sessionstore/badger: EditFunc returned unknown op %d", op)
+	return step{found: f, op: op, next: next}, true, nil
 }
 
 // fnError marks an error returned by an EditFunc, to pass it on unchanged.

@@ -177,7 +177,7 @@ func TestBackendEdit(t *testing.T) {
 			mutate(&next)
 			return backend.Put, &next, nil
 		})
-		if !errors.Is(err, errKeysChanged) {
+		if !errors.Is(err, backend.ErrEditContract) {
 			t.Errorf("Put changing the %s: %v", name, err)
 		}
 	}

@@ -135,7 +135,7 @@ func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.Edi
 	}
 	var plan []planned
 	for _, e := range entries {
-		op, next, err := fn(e.rec)
+		op, next, err := backend.Decide(fn, e.rec)
 		if err != nil {
 			return nil, err
 		}

@@ -504,7 +504,10 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 		if sel.Index == backend.IndexID && cur.ID != sel.Key {
 			return nil, corrupt("edit", errors.New("ID key points at another session")), nil
 		}
-		op, next, err := fn(cur)
+		op, next, err := backend.Decide(fn, cur)
+		if errors.Is(err, backend.ErrEditContract) {
+			return nil, opError("edit", err), nil
+		}
 		if err != nil {
 			return nil, err, nil
 		}
@@ -514,18 +517,11 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 		case backend.Delete:
 			plan = append(plan, planned{hex: h, op: op, old: cur})
 		case backend.Put:
-			if next == nil || next.ID != cur.ID || next.TokenHash != cur.TokenHash ||
-				next.Member == nil || next.Customer == nil ||
-				next.MemberID() != cur.MemberID() || next.CustomerID() != cur.CustomerID() {
-				return nil, opError("edit", errors.New("EditFunc's Put changes the record's identity")), nil
-			}
 			enc, err := next.MarshalBinary()
 			if err != nil {
 				return nil, opError("edit", err), nil
 			}
 			plan = append(plan, planned{hex: h, op: op, old: cur, new: next, enc: enc})
-		default:
-			return nil, opError("edit", fmt.Errorf("EditFunc returned unknown op %d", op)), nil
 		}
 	}
 	if len(plan) == 0 && len(dangling) == 0 {
