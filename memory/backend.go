@@ -20,7 +20,7 @@ type entry struct {
 	customerIdx int
 }
 
-// backend implements backend.Backend with maps under one RWMutex.
+// storage implements backend.Backend with maps under one RWMutex.
 type storage struct {
 	mu        sync.RWMutex
 	closed    bool

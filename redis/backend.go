@@ -85,7 +85,7 @@ func (k keys) lock(set string) string { return k.tag + "lock:" + set[len(k.tag):
 // in Unix microseconds.
 func (k keys) expiry() string { return k.tag + "exp" }
 
-// backend implements backend.Backend on a Redis client.
+// storage implements backend.Backend on a Redis client.
 type storage struct {
 	c      goredis.UniversalClient
 	k      keys

@@ -1,0 +1,184 @@
+package badger
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	badgerdb "github.com/dgraph-io/badger/v4"
+)
+
+// expiryFloor spares DeleteExpired from walking again over the expiry
+// entries it deleted before: Badger keeps a deleted key as a tombstone
+// that iterators step over until compaction drops it, so a purge that
+// always scanned from the start of the index would be quadratic.
+//
+// key is a key of the expiry index below which no entry exists, except
+// entries written since the running purge chunk began, which are
+// tracked in written. Insert and Edit report every expiry key they
+// commit (after the commit) to note; a purge chunk reads key and resets
+// written before it starts its transaction, and afterwards moves key to
+// the last entry it deleted, or to the lowest key written meanwhile if
+// that is lower. A key committed before the chunk's transaction began is
+// either seen by its scan or was noted before the reset and is then not
+// below key. The floor lives in memory: a new backend starts from the
+// beginning of the index; a second Store on the same DB would not see
+// the first one's keys (see New).
+type expiryFloor struct {
+	mu      sync.Mutex
+	key     []byte // nil: the start of the index
+	written []byte // lowest expiry key noted since the reset; nil if none
+}
+
+// note records that an expiry key was committed.
+func (f *expiryFloor) note(k []byte) {
+	f.mu.Lock()
+	if f.key != nil && bytes.Compare(k, f.key) < 0 {
+		f.key = k
+	}
+	if f.written == nil || bytes.Compare(k, f.written) < 0 {
+		f.written = k
+	}
+	f.mu.Unlock()
+}
+
+// start returns where a purge chunk scans from, and starts tracking the
+// keys written during the chunk.
+func (f *expiryFloor) start() []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.written = nil
+	if f.key == nil {
+		return expiryPrefix
+	}
+	return f.key
+}
+
+// advance moves the floor to last, the last key a committed chunk
+// deleted, unless a lower key was written during the chunk.
+func (f *expiryFloor) advance(last []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.written != nil && bytes.Compare(f.written, last) < 0 {
+		last = f.written
+	}
+	if f.key == nil || bytes.Compare(last, f.key) > 0 {
+		f.key = last
+	}
+}
+
+// expired is one expiry index entry read by DeleteExpired.
+type expired struct {
+	key, val []byte
+}
+
+// DeleteExpired implements backend.Backend. It scans the expiry index
+// from its start, which holds the earliest expiries, up to cutoff, and
+// removes what it finds in transactions of at most limit records, smaller
+// when Badger finds one too big. Each transaction is atomic; none holds a
+// lock over the store.
+func (b *storage) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	if err := b.enter(); err != nil {
+		return 0, err
+	}
+	defer b.leave()
+	b.purgeMu.Lock()
+	defer b.purgeMu.Unlock()
+	end := expiryTime(cutoff)
+	removed, chunk := 0, limit
+	for removed < limit {
+		if err := ctx.Err(); err != nil {
+			return removed, err
+		}
+		want := min(chunk, limit-removed)
+		var (
+			entries []expired
+			applied int
+			n       int
+		)
+		var from []byte
+		// The floor is read before the transaction begins (see expiryFloor).
+		err := b.updateAfter(ctx, func() { from = b.floor.start() }, func(txn *badgerdb.Txn) error {
+			var err error
+			if entries, err = scanExpired(txn, from, end, want); err != nil || len(entries) == 0 {
+				return err
+			}
+			applied, n, err = deleteExpiredEntries(txn, entries)
+			if errors.Is(err, badgerdb.ErrTxnTooBig) && applied < len(entries) && want > 1 {
+				return errSplit
+			}
+			return err
+		})
+		if errors.Is(err, errSplit) {
+			b.splits.Add(1)
+			chunk = max(1, min(applied, want-1))
+			continue
+		}
+		if err != nil {
+			return removed, b.storageErr(err)
+		}
+		if len(entries) == 0 {
+			break
+		}
+		b.floor.advance(entries[len(entries)-1].key)
+		removed += n
+		if len(entries) < want {
+			break
+		}
+	}
+	return removed, nil
+}
+
+// scanExpired returns up to limit expiry entries from the key from on,
+// at or before end (a sortable time), earliest first.
+func scanExpired(txn *badgerdb.Txn, from []byte, end uint64, limit int) (out []expired, err error) {
+	defer recoverClosed(&err)
+	it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: expiryPrefix})
+	defer it.Close()
+	for it.Seek(from); it.Valid() && len(out) < limit; it.Next() {
+		item := it.Item()
+		t, ok := expiryKeyTime(item.Key())
+		if ok && t > end {
+			break
+		}
+		val, err := item.ValueCopy(nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, expired{key: item.KeyCopy(nil), val: val})
+	}
+	return out, nil
+}
+
+// deleteExpiredEntries removes the records of entries with their index
+// entries. It returns how many entries it wrote whole and how many records
+// it removed; a malformed entry, or one whose record is gone, is dropped
+// and not counted.
+func deleteExpiredEntries(txn *badgerdb.Txn, entries []expired) (applied, removed int, err error) {
+	for i, e := range entries {
+		h, member, customer, ok := parseExpiryValue(e.val)
+		if !ok || len(e.key) < len(expiryPrefix)+8 {
+			if err := txn.Delete(e.key); err != nil {
+				return i, removed, err
+			}
+			continue
+		}
+		// Read the record so that a concurrent change of it conflicts.
+		if _, err := txn.Get(recordKey(h)); errors.Is(err, badgerdb.ErrKeyNotFound) {
+			if err := txn.Delete(e.key); err != nil {
+				return i, removed, err
+			}
+			continue
+		} else if err != nil {
+			return i, removed, err
+		}
+		id := string(e.key[len(expiryPrefix)+8:])
+		if err := deleteRecord(txn, h, id, member, customer, e.key); err != nil {
+			return i, removed, err
+		}
+		removed++
+	}
+	return len(entries), removed, nil
+}
