@@ -1,0 +1,286 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
+)
+
+// Edit's optimistic transaction is retried at most maxEditAttempts times,
+// waiting a random time up to a growing bound (at most maxEditBackoff)
+// between attempts.
+const (
+	maxEditAttempts = 100
+	maxEditBackoff  = 20 * time.Millisecond
+)
+
+// A group Edit (of a member or a customer) whose optimistic transaction
+// was aborted takes the group's lock, which Insert respects, so that a
+// stream of Creates cannot starve it. The lock is a lease of lockLease, so
+// a crashed holder blocks the group only that long; correctness never
+// rests on it (the transaction still WATCHes the set). Insert and Edit wait
+// at most lockWait for a lock held by others.
+const (
+	lockLease = 5 * time.Second
+	lockWait  = 10 * time.Second
+)
+
+// planned is one write an Edit attempt decided on.
+type planned struct {
+	hex string
+	op  backend.Op
+	old *backend.Record
+	new *backend.Record
+	enc []byte
+}
+
+// Edit implements backend.Backend as an optimistic transaction: it
+// WATCHes the ID key or the member's or customer's set, reads the set,
+// WATCHes the records it names, reads them, calls fn on each and writes
+// the outcome in one MULTI/EXEC. A concurrent change to any of those keys
+// (an Insert adds to the set) aborts the EXEC, and the whole attempt,
+// including the calls of fn, is retried, at most maxEditAttempts times;
+// after the first abort a group edit holds the group's lock, which keeps
+// Inserts out until it is done. An error from fn, ErrNotFound or ErrCorrupt
+// ends the edit with nothing written.
+func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.EditFunc) ([]backend.Change, error) {
+	if b.closed.Load() {
+		return nil, sessionstore.ErrClosed
+	}
+	var watch string
+	switch sel.Index {
+	case backend.IndexID:
+		watch = b.k.id(sel.Key)
+	case backend.IndexMember:
+		watch = b.k.member(sel.Key)
+	case backend.IndexCustomer:
+		watch = b.k.customer(sel.Key)
+	default:
+		return nil, opError("edit", fmt.Errorf("unknown index %d", sel.Index))
+	}
+	var lock, lockToken string // the group's lock, once this edit holds it
+	defer func() {
+		if lockToken != "" {
+			b.unlock(ctx, lock, lockToken)
+		}
+	}()
+	for attempt := 1; ; attempt++ {
+		var (
+			changes []backend.Change
+			final   error // an error that ends the edit as it is
+		)
+		err := b.c.Watch(ctx, func(tx *goredis.Tx) error {
+			var err error
+			changes, final, err = b.editAttempt(ctx, tx, sel, watch, fn)
+			if final != nil {
+				return final
+			}
+			return err
+		}, watch)
+		switch {
+		case final != nil:
+			return nil, final
+		case err == nil:
+			return changes, nil
+		case !errors.Is(err, goredis.TxFailedErr):
+			return nil, opError("edit", err)
+		case attempt >= maxEditAttempts:
+			return nil, opError("edit", fmt.Errorf("gave up after %d conflicting attempts: %w", attempt, err))
+		}
+		if sel.Index != backend.IndexID && lockToken == "" {
+			lock = b.k.lock(watch)
+			if lockToken, err = b.lock(ctx, lock); err != nil {
+				return nil, opError("edit", err)
+			}
+			continue
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return nil, opError("edit", err)
+		}
+	}
+}
+
+// lock takes the lock key for lockLease and returns its token, waiting at
+// most lockWait while another edit holds it.
+func (b *storage) lock(ctx context.Context, key string) (string, error) {
+	tok := strconv.FormatUint(rand.Uint64(), 36)
+	deadline := time.Now().Add(lockWait)
+	for attempt := 1; ; attempt++ {
+		ok, err := b.c.SetNX(ctx, key, tok, lockLease).Result()
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return tok, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("another edit held the lock for more than %v", lockWait)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return "", err
+		}
+	}
+}
+
+// unlock releases the lock key if it still holds tok. It runs even when
+// ctx is done; a failure only leaves the lock to its lease.
+func (b *storage) unlock(ctx context.Context, key, tok string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	_ = unlockScript.Run(ctx, b.c, []string{key}, tok).Err()
+}
+
+// backoff waits a random time below a bound that grows with attempt, or
+// until ctx is done.
+func backoff(ctx context.Context, attempt int) error {
+	limit := min(time.Duration(attempt)*200*time.Microsecond, maxEditBackoff)
+	t := time.NewTimer(rand.N(limit) + time.Microsecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// editAttempt is one attempt of Edit on tx, whose WATCH already covers the
+// key watch. It returns the changes, or a final error (from fn, ErrNotFound,
+// ErrCorrupt, a broken EditFunc contract) or a Redis error, which includes
+// TxFailedErr when a watched key changed.
+func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.Selector, watch string, fn backend.EditFunc) ([]backend.Change, error, error) {
+	var hexes []string
+	if sel.Index == backend.IndexID {
+		h, err := tx.Get(ctx, watch).Result()
+		switch {
+		case errors.Is(err, goredis.Nil):
+			return nil, sessionstore.ErrNotFound, nil
+		case isWrongType(err):
+			return nil, corrupt("edit", err), nil
+		case err != nil:
+			return nil, nil, err
+		}
+		hexes = []string{h}
+	} else {
+		var err error
+		hexes, err = tx.SMembers(ctx, watch).Result()
+		if isWrongType(err) {
+			return nil, corrupt("edit", err), nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(hexes) == 0 {
+			return []backend.Change{}, nil, nil
+		}
+	}
+
+	recKeys := make([]string, len(hexes))
+	for i, h := range hexes {
+		recKeys[i] = b.k.record(h)
+	}
+	if err := tx.Watch(ctx, recKeys...).Err(); err != nil {
+		return nil, nil, err
+	}
+	var datas []stored
+	for i := 0; i < len(hexes); i += readBatch {
+		d, err := b.readRecords(ctx, tx, hexes[i:min(i+readBatch, len(hexes))])
+		if err != nil {
+			return nil, nil, err
+		}
+		datas = append(datas, d...)
+	}
+
+	var (
+		plan     []planned
+		dangling []string // set entries whose record is gone
+	)
+	for i, d := range datas {
+		h := hexes[i]
+		if d.missing {
+			if sel.Index == backend.IndexID {
+				return nil, sessionstore.ErrNotFound, nil
+			}
+			dangling = append(dangling, h)
+			continue
+		}
+		cur, err := d.decode(h)
+		if err != nil {
+			if sel.Index == backend.IndexID {
+				return nil, corrupt("edit", err), nil
+			}
+			continue // it cannot authenticate; DeleteExpired removes it in time
+		}
+		if sel.Index == backend.IndexID && cur.ID != sel.Key {
+			return nil, corrupt("edit", errors.New("ID key points at another session")), nil
+		}
+		op, next, err := backend.Decide(fn, cur)
+		if errors.Is(err, backend.ErrEditContract) {
+			return nil, opError("edit", err), nil
+		}
+		if err != nil {
+			return nil, err, nil
+		}
+		switch op {
+		case backend.Keep:
+			continue
+		case backend.Delete:
+			plan = append(plan, planned{hex: h, op: op, old: cur})
+		case backend.Put:
+			enc, err := next.MarshalBinary()
+			if err != nil {
+				return nil, opError("edit", err), nil
+			}
+			plan = append(plan, planned{hex: h, op: op, old: cur, new: next, enc: enc})
+		}
+	}
+	if len(plan) == 0 && len(dangling) == 0 {
+		return []backend.Change{}, nil, nil
+	}
+
+	_, err := tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		extend := map[string]int64{} // set or zset key -> longest TTL it needs
+		for _, w := range plan {
+			rk, ik := b.k.record(w.hex), b.k.id(w.old.ID)
+			mk, ck := b.k.member(w.old.MemberID()), b.k.customer(w.old.CustomerID())
+			if w.op == backend.Delete {
+				p.Del(ctx, rk, ik)
+				p.SRem(ctx, mk, w.hex)
+				p.SRem(ctx, ck, w.hex)
+				p.ZRem(ctx, b.k.expiry(), w.hex)
+				continue
+			}
+			ttl := b.ttl(w.new.ExpiresAt)
+			p.HSet(ctx, rk, fieldData, w.enc)
+			p.PExpire(ctx, rk, time.Duration(ttl)*time.Millisecond)
+			p.PExpire(ctx, ik, time.Duration(ttl)*time.Millisecond)
+			p.ZAdd(ctx, b.k.expiry(), goredis.Z{Score: float64(score(w.new.ExpiresAt)), Member: w.hex})
+			for _, k := range []string{mk, ck, b.k.expiry()} {
+				extend[k] = max(extend[k], ttl)
+			}
+		}
+		for k, ttl := range extend {
+			extendScript.Eval(ctx, p, []string{k}, ttl)
+		}
+		for _, h := range dangling {
+			p.SRem(ctx, watch, h)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	changes := make([]backend.Change, len(plan))
+	for i, w := range plan {
+		changes[i] = backend.Change{Old: w.old, New: w.new}
+	}
+	return changes, nil, nil
+}

@@ -1,0 +1,101 @@
+package redis
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
+)
+
+// ttlMargin is how long Redis keeps a record after its ExpiresAt before it
+// reclaims the key by itself. Redis key expiry only reclaims space: whether
+// a session is live is decided by the Engine from ExpiresAt, and expired
+// records are normally purged by DeleteExpired long before.
+const ttlMargin = time.Hour
+
+// storage implements backend.Backend on a Redis client.
+type storage struct {
+	c      goredis.UniversalClient
+	k      keys
+	now    func() time.Time
+	closed atomic.Bool
+}
+
+var _ backend.Backend = (*storage)(nil)
+
+func newStorage(c goredis.UniversalClient, prefix string, now func() time.Time) *storage {
+	if now == nil {
+		now = time.Now
+	}
+	return &storage{c: c, k: newKeys(prefix), now: now}
+}
+
+// opError wraps a failure of operation op with the package's prefix.
+func opError(op string, err error) error {
+	return fmt.Errorf("sessionstore/redis: %s: %w", op, err)
+}
+
+// isLocked reports insertScript's reply while an Edit holds a lock.
+func isLocked(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "LOCKED ")
+}
+
+// isWrongType reports a WRONGTYPE reply: a key of ours holds a value of
+// another type, which only a foreign write can cause.
+func isWrongType(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE")
+}
+
+// corrupt wraps a WRONGTYPE reply or a bad record so that it matches both
+// sessionstore.ErrCorrupt and the cause.
+func corrupt(op string, err error) error {
+	if errors.Is(err, sessionstore.ErrCorrupt) {
+		return opError(op, err)
+	}
+	return opError(op, fmt.Errorf("%w: %w", sessionstore.ErrCorrupt, err))
+}
+
+// ttl is how long Redis keeps a record expiring at exp: relative to the
+// store's clock, so that a fake clock far from wall time still gives a
+// sensible TTL, plus ttlMargin.
+func (b *storage) ttl(exp time.Time) int64 {
+	d := exp.Sub(b.now())
+	if d < 0 {
+		d = 0
+	}
+	return (d + ttlMargin).Milliseconds()
+}
+
+// score is a record's score in the expiry zset.
+func score(t time.Time) int64 { return t.UnixMicro() }
+
+// decode decodes the data of the record stored under hexHash, and checks
+// that it is the record the key names.
+func decode(data []byte, hexHash string) (*backend.Record, error) {
+	r := new(backend.Record)
+	if err := r.UnmarshalBinary(data); err != nil {
+		return nil, err
+	}
+	if r.TokenHash.String() != hexHash {
+		return nil, fmt.Errorf("%w: record stored under another token hash", sessionstore.ErrCorrupt)
+	}
+	return r, nil
+}
+
+// PrivateRecords implements backend.PrivateRecords: every record this
+// backend returns is decoded anew from stored bytes, and it keeps none it is
+// given, so the Engine hands records out without another copy.
+func (b *storage) PrivateRecords() {}
+
+// Close implements backend.Backend. The client is the caller's and
+// stays open.
+func (b *storage) Close() error {
+	b.closed.Store(true)
+	return nil
+}
