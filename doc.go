@@ -1,13 +1,13 @@
-// Package sessionstore keeps member sessions in process: the short-lived
-// sessions that let one member of a customer into a customer portal,
-// modelled on Polar's MemberSession.
+// Package sessionstore keeps member sessions: the short-lived sessions that
+// let one member of a customer into a customer portal, modelled on Polar's
+// MemberSession.
 //
 // A Store generates tokens, keeps only their hashes, looks them up, expires
 // them, keeps a snapshot of the member and customer with each session, and
 // revokes them one at a time or by member or customer. Backends are chosen
 // by constructor: memory.New (one process), badger.Open (persistent,
 // embedded) and redis.New (many application instances). All of them run the
-// same Engine, so every rule below holds on every backend.
+// same engine (package backend), so every rule below holds on every backend.
 //
 // # Tokens
 //
@@ -42,7 +42,7 @@
 //
 // # Writing a backend
 //
-// A backend implements Backend: it stores Records and finds them by token
-// hash, ID, member, customer or expiry time. NewEngine puts every rule on
-// top of it; package storetest checks the result.
+// Package backend is the kit for another storage: implement its Backend
+// interface and backend.NewStore puts every rule above on top of it;
+// package storetest proves the result.
 package sessionstore

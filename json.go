@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// JSON of the model types is Polar's wire format (see
-// shared/reference/polar-member-session.md):
+// JSON of the model types is Polar's wire format, as the MemberSession and
+// Customer schemas of Polar's public API define it:
 //
 //   - snake_case keys in Polar's order, every key always written, nullable
 //     fields as explicit null;

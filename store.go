@@ -6,7 +6,8 @@ import (
 )
 
 // Store keeps member sessions. Every backend (memory, Badger, Redis)
-// implements it through Engine, so all of them follow the same rules.
+// implements it through the engine of package backend, so all of them
+// follow the same rules.
 //
 // All methods are safe for concurrent use. Every method returns ctx.Err()
 // when ctx is already done, and ErrClosed after Close. Sessions passed in and

@@ -11,7 +11,7 @@ import (
 // Record is one session as a backend stores it. It holds the hash of the
 // token, never the token.
 //
-// The Engine hands a backend records it will not touch again, and treats the
+// The engine hands a backend records it will not touch again, and treats the
 // records a backend returns as read-only: a backend may keep the pointers it
 // is given (the memory backend shares one Member and one Customer snapshot
 // between the sessions that have the same one) and return them as they are.
@@ -76,17 +76,18 @@ type Change struct {
 // PrivateRecords is implemented by a backend whose Find, Select and Edit
 // return records decoded anew for each call and shared with nothing, and
 // whose Insert and Edit keep none of the records they are given (Badger and
-// Redis store encoded bytes). The Engine then hands those records' snapshots
+// Redis store encoded bytes). The engine then hands those records' snapshots
 // to the caller without copying them again. The memory backend, which keeps
 // and shares record pointers, does not implement it.
 type PrivateRecords interface {
 	PrivateRecords()
 }
 
-// Backend is the storage under an Engine. It only stores records and finds
-// them by token hash, ID, member, customer or expiry time; it never
-// validates, formats or decides whether a session is live. The Engine calls
-// it with a live context and after checking its own closed state.
+// Backend is the storage under a store built by NewStore. It only stores
+// records and finds them by token hash, ID, member, customer or expiry time;
+// it never validates, formats or decides whether a session is live. The
+// engine calls it with a live context and after checking its own closed
+// state.
 //
 // Every method is safe for concurrent use. Methods return ErrNotFound where
 // documented, ErrClosed after Close, and wrap any storage failure otherwise.
@@ -113,6 +114,6 @@ type Backend interface {
 	// removed. It holds no lock over the whole store while doing so.
 	DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error)
 
-	// Close releases what the backend owns. The Engine calls it once.
+	// Close releases what the backend owns. The engine calls it once, from the store's Close.
 	Close() error
 }

@@ -68,7 +68,7 @@ func (r *Record) session() *sessionstore.MemberSession {
 
 // handOver returns r as a session without copying its member and customer
 // snapshots, which it takes over. Only for records nothing else holds: one
-// a PrivateRecords backend returned, or one the Engine built and such a
+// a PrivateRecords backend returned, or one the engine built and such a
 // backend did not keep.
 func (r *Record) handOver() *sessionstore.MemberSession {
 	b := &struct {

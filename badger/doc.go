@@ -8,7 +8,7 @@
 //	}
 //	defer s.Close()
 //
-// Every method comes from the embedded sessionstore.Engine, so the store
+// Every method comes from the embedded sessionstore.Store, the shared engine of package backend, so the store
 // follows the sessionstore.Store contract exactly as the memory and Redis
 // stores do.
 //

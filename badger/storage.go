@@ -107,7 +107,7 @@ func (b *storage) leave() { b.mu.RUnlock() }
 
 // PrivateRecords implements backend.PrivateRecords: every record this
 // backend returns is decoded anew from stored bytes, and it keeps none it is
-// given, so the Engine hands records out without another copy.
+// given, so the engine hands records out without another copy.
 func (b *storage) PrivateRecords() {}
 
 // Close implements backend.Backend: it waits for the calls in

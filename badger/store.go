@@ -52,8 +52,8 @@ type Options struct {
 }
 
 // Store is a sessionstore.Store kept in a Badger database. All the Store
-// methods come from the embedded Engine; see sessionstore.Store for their
-// contract. Close stops the sweeper and the value-log GC, waits for them
+// methods come from the embedded sessionstore.Store, the shared engine of
+// package backend; see sessionstore.Store for their contract. Close stops the sweeper and the value-log GC, waits for them
 // and for the calls in progress, and closes the DB if Open opened it; later
 // calls return ErrClosed. It is safe for concurrent use by the goroutines of
 // one process; Badger lets one process at a time open a directory.

@@ -15,7 +15,7 @@ import (
 
 // ttlMargin is how long Redis keeps a record after its ExpiresAt before it
 // reclaims the key by itself. Redis key expiry only reclaims space: whether
-// a session is live is decided by the Engine from ExpiresAt, and expired
+// a session is live is decided by the engine from ExpiresAt, and expired
 // records are normally purged by DeleteExpired long before.
 const ttlMargin = time.Hour
 
@@ -90,7 +90,7 @@ func decode(data []byte, hexHash string) (*backend.Record, error) {
 
 // PrivateRecords implements backend.PrivateRecords: every record this
 // backend returns is decoded anew from stored bytes, and it keeps none it is
-// given, so the Engine hands records out without another copy.
+// given, so the engine hands records out without another copy.
 func (b *storage) PrivateRecords() {}
 
 // Close implements backend.Backend. The client is the caller's and

@@ -26,9 +26,10 @@ type Options struct {
 }
 
 // Store is a sessionstore.Store kept in Redis. All the Store methods come
-// from the embedded Engine; see sessionstore.Store for their contract. It is
-// safe for concurrent use, also together with other Store values on the
-// same Redis and KeyPrefix, in this process or others.
+// from the embedded sessionstore.Store, the shared engine of package
+// backend; see sessionstore.Store for their contract. It is safe for
+// concurrent use, also together with other Store values on the same Redis
+// and KeyPrefix, in this process or others.
 type Store struct {
 	sessionstore.Store
 	b *storage

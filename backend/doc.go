@@ -1,0 +1,59 @@
+// Package backend is the kit for writing a sessionstore storage backend:
+// implement Backend, and NewStore turns it into a sessionstore.Store.
+//
+// A store is two layers. The engine in this package holds every rule of the
+// library: validation, tokens and their hashes, what counts as live, the
+// portal URL, copying at the boundary, the closed state and the background
+// sweeper. A Backend below it only stores Records and finds them by token
+// hash, ID, member, customer or expiry time. The memory, badger and redis
+// packages are backends; each is a few hundred lines of storage code and a
+// constructor:
+//
+//	func New(opts *sessionstore.Options) (*Store, error) {
+//		s, err := backend.NewStore(opts, func(o sessionstore.Options) (backend.Backend, error) {
+//			return newStorage(o), nil // o has every default applied
+//		})
+//		if err != nil {
+//			return nil, err
+//		}
+//		return &Store{Store: s}, nil
+//	}
+//
+// # What a backend promises
+//
+//   - Insert stores a record and its index entries atomically: a concurrent
+//     Find, Select or Edit sees all of it or none of it.
+//   - Edit is atomic over its selection and ordered against a concurrent
+//     Insert into the same member or customer: the insert is either seen by
+//     the EditFunc or committed after the edit. This is what makes "sign out
+//     everywhere" (RevokeMember) never miss a session created just before.
+//     Edit calls Decide instead of calling its EditFunc directly, so a Put
+//     that would change a record's ID, token hash, member or customer is
+//     refused the same way on every backend (ErrEditContract).
+//   - An error from the EditFunc aborts the edit with nothing written and is
+//     returned as it is; selecting an ID that is not stored is
+//     sessionstore.ErrNotFound.
+//   - DeleteExpired removes at most limit records expiring at or before the
+//     cutoff and holds no lock over the whole store while it does, so
+//     lookups go on during a purge.
+//   - Stored bytes that cannot be decoded are an error wrapping
+//     sessionstore.ErrCorrupt, never a wrong record; after Close every method
+//     returns sessionstore.ErrClosed; any other storage failure is wrapped,
+//     never reported as ErrNotFound.
+//   - Records handed to the backend are not modified after it has them, and
+//     records it returns are not modified by the engine. A backend that
+//     decodes a fresh record for every call says so by implementing
+//     PrivateRecords, and the engine then skips a copy.
+//
+// A backend that keeps bytes rather than Go values can use the shared
+// binary encoding, Record.MarshalBinary and Record.UnmarshalBinary: it is
+// versioned, compact, and rejects every input it did not produce.
+//
+// # What proves it
+//
+// Package storetest holds the tests every backend runs from its own test
+// files: RunBackend checks the promises above on the Backend directly; Run
+// (the conformance suite), RunProperties (a rapid state machine against a
+// model) and RunStress (revocations racing creates) check the Store that
+// NewStore builds on it; Bench measures it.
+package backend
