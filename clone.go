@@ -48,6 +48,7 @@ func (a Address) Clone() Address {
 // map with s.
 func (s MemberSession) Clone() MemberSession {
 	s.ModifiedAt = clonePtr(s.ModifiedAt)
+	s.LastUsedAt = clonePtr(s.LastUsedAt)
 	s.ReturnURL = clonePtr(s.ReturnURL)
 	s.Member = s.Member.Clone()
 	s.Customer = s.Customer.Clone()

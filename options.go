@@ -1,6 +1,7 @@
 package sessionstore
 
 import (
+	"strings"
 	"time"
 
 	"github.com/memberkit/sessionstore/token"
@@ -23,6 +24,15 @@ func (o *Options) WithDefaults() (Options, error) {
 	if r.Secret != nil {
 		r.Secret = append([]byte(nil), r.Secret...)
 	}
+	if r.PreviousSecrets != nil {
+		prev := make([][]byte, len(r.PreviousSecrets))
+		for i, p := range r.PreviousSecrets {
+			if p != nil {
+				prev[i] = append([]byte(nil), p...)
+			}
+		}
+		r.PreviousSecrets = prev
+	}
 	if r.MaxTTL == 0 {
 		r.MaxTTL = DefaultMaxTTL
 	}
@@ -32,12 +42,30 @@ func (o *Options) WithDefaults() (Options, error) {
 	if r.TTL == 0 {
 		r.TTL = DefaultTTL
 	}
-	if r.TTL < 0 || r.TTL > r.MaxTTL {
-		return Options{}, invalid("options.ttl", "must be positive and at most MaxTTL")
+	if r.TTL < time.Second || r.TTL > r.MaxTTL {
+		return Options{}, invalid("options.ttl", "must be at least one second and at most MaxTTL")
+	}
+	if r.IdleTimeout < 0 || (r.IdleTimeout > 0 && r.IdleTimeout < time.Second) {
+		return Options{}, invalid("options.idle_timeout", "must be zero or at least one second")
+	}
+	if r.ExpiredRetention == 0 {
+		r.ExpiredRetention = DefaultExpiredRetention
+	}
+	if r.ExpiredRetention < 0 {
+		r.ExpiredRetention = -1
+	}
+	if r.MaxSessionsPerMember == 0 {
+		r.MaxSessionsPerMember = DefaultMaxSessionsPerMember
+	}
+	if r.MaxSessionsPerMember < 0 {
+		r.MaxSessionsPerMember = -1
 	}
 	if r.PortalURL != "" {
 		if err := checkHTTPURL("options.portal_url", r.PortalURL); err != nil {
 			return Options{}, err
+		}
+		if strings.Contains(r.PortalURL, "#") {
+			return Options{}, invalid("options.portal_url", "must not have a fragment: the token would go into it")
 		}
 	}
 	if r.Now == nil {

@@ -41,11 +41,16 @@ const (
 // A MemberSession returned by a Store belongs to the caller: it shares no
 // memory with the store.
 type MemberSession struct {
-	CreatedAt       time.Time
-	ModifiedAt      *time.Time
-	ID              string
-	Token           string
-	ExpiresAt       time.Time
+	CreatedAt  time.Time
+	ModifiedAt *time.Time
+	ID         string
+	Token      string
+	ExpiresAt  time.Time
+	// LastUsedAt is when a Lookup last recorded a use of the session (see
+	// Options.IdleTimeout); nil until the first recorded use, and always nil
+	// without an idle timeout. It is not part of Polar's wire format:
+	// MarshalJSON does not write it and UnmarshalJSON leaves it nil.
+	LastUsedAt      *time.Time
 	ReturnURL       *string
 	MemberPortalURL string
 	MemberID        string

@@ -95,12 +95,41 @@ type Options struct {
 	// Default "mst_".
 	TokenPrefix string
 	// Secret, when set, makes the stored token hash HMAC-SHA256 with this
-	// key; nil means plain SHA-256. Changing it invalidates every session.
+	// key; nil means plain SHA-256. Changing it alone invalidates every
+	// session; to rotate it, move the old one to PreviousSecrets.
 	Secret []byte
-	// TTL is the default session lifetime. Default 1h.
+	// PreviousSecrets are secrets Secret replaced, newest first (nil stands
+	// for plain SHA-256). Lookup accepts a token whose stored hash was made
+	// with one of them and stores it again under Secret, so sessions survive
+	// a rotation; once MaxTTL has passed since the rotation no session can
+	// still need an old secret and it can be dropped. Each entry costs an
+	// extra read on a Lookup of an unknown token.
+	PreviousSecrets [][]byte
+	// TTL is the default session lifetime, at least one second. Default 1h.
 	TTL time.Duration
-	// MaxTTL bounds Create's and Extend's TTL. Default 30 days.
+	// MaxTTL is a session's absolute lifetime: it bounds Create's and
+	// Extend's TTL, and no Extend moves expires_at past created_at+MaxTTL.
+	// Default 30 days.
 	MaxTTL time.Duration
+	// IdleTimeout, when positive, also expires a session that has not been
+	// used (looked up) for that long, before its expires_at. Lookup records
+	// a use in MemberSession.LastUsedAt at most once per IdleTimeout/10, so
+	// a lookup stays a read; a session therefore expires after between 90%
+	// and 100% of IdleTimeout without use. Zero means no idle timeout (and
+	// no recorded uses); otherwise at least one second.
+	IdleTimeout time.Duration
+	// ExpiredRetention is how long an expired session is kept after it
+	// expires, so that Lookup of its token says ErrExpired (a portal shows
+	// "this link has expired") rather than ErrNotFound. Expired sessions
+	// never authenticate and are not listed. Zero means
+	// DefaultExpiredRetention; negative purges sessions as soon as they
+	// expire.
+	ExpiredRetention time.Duration
+	// MaxSessionsPerMember caps a member's live sessions: a Create that
+	// would go past it revokes the member's oldest live sessions in the same
+	// atomic step, so no member ever holds more, whatever runs concurrently.
+	// Zero means DefaultMaxSessionsPerMember; negative means no cap.
+	MaxSessionsPerMember int
 	// PortalURL is the base of member_portal_url; "" leaves it empty.
 	PortalURL string
 	// Now is the store's only clock. Default time.Now; tests inject a fake.
@@ -116,4 +145,13 @@ const (
 	DefaultTTL           = time.Hour
 	DefaultMaxTTL        = 30 * 24 * time.Hour
 	DefaultSweepInterval = time.Minute
+
+	// DefaultExpiredRetention keeps an expired session a day, long enough
+	// for someone who opens an emailed link the next day to be told it
+	// expired.
+	DefaultExpiredRetention = 24 * time.Hour
+	// DefaultMaxSessionsPerMember leaves room for every browser and device
+	// one person uses, with margin, while bounding what a script that
+	// creates sessions in a loop can make the store hold.
+	DefaultMaxSessionsPerMember = 50
 )

@@ -23,7 +23,8 @@ type Record struct {
 	CreatedAt  time.Time
 	ModifiedAt time.Time // zero means never modified (JSON null)
 	ExpiresAt  time.Time
-	ReturnURL  string // "" means none (JSON null)
+	LastUsedAt time.Time // zero means no use recorded yet
+	ReturnURL  string    // "" means none (JSON null)
 	Member     *sessionstore.Member
 	Customer   *sessionstore.Customer
 }
@@ -66,6 +67,19 @@ const (
 // with nothing written. A backend that retries a transaction calls it again.
 type EditFunc func(cur *Record) (Op, *Record, error)
 
+// Admission is how Backend.Insert makes room for a new record when its
+// member is at the store's cap on sessions.
+type Admission struct {
+	// Limit is how many stored records the member must have before Evict
+	// is needed: below it the backend may skip Evict and the reads it
+	// takes, which keeps a Create one write for almost every member.
+	Limit int
+	// Evict decides which of the member's stored records make way: it
+	// returns a subset of stored, the same pointers, to delete. It must not
+	// modify them. A backend that retries a transaction calls it again.
+	Evict func(stored []*Record) (evict []*Record)
+}
+
 // Change is one record changed by Backend.Edit: Old as it was, New as it is
 // now (nil when deleted).
 type Change struct {
@@ -75,7 +89,7 @@ type Change struct {
 
 // PrivateRecords is implemented by a backend whose Find, Select and Edit
 // return records decoded anew for each call and shared with nothing, and
-// whose Insert and Edit keep none of the records they are given (Badger and
+// whose Insert, Edit and Rehash keep none of the records they are given (Badger and
 // Redis store encoded bytes). The engine then hands those records' snapshots
 // to the caller without copying them again. The memory backend, which keeps
 // and shares record pointers, does not implement it.
@@ -92,8 +106,20 @@ type PrivateRecords interface {
 // Every method is safe for concurrent use. Methods return ErrNotFound where
 // documented, ErrClosed after Close, and wrap any storage failure otherwise.
 type Backend interface {
-	// Insert stores a new record and its index entries atomically.
-	Insert(ctx context.Context, rec *Record) error
+	// Insert stores a new record and its index entries atomically. With a
+	// non-nil admit, when the member of rec has at least admit.Limit records
+	// stored, it first calls admit.Evict with them and deletes the ones it
+	// returns in the same atomic step: a concurrent Insert or Edit of that
+	// member is ordered before or after the whole step, so Evict's view is
+	// never stale when the step commits.
+	Insert(ctx context.Context, rec *Record, admit *Admission) error
+
+	// Rehash moves rec, stored under the token hash from, to rec.TokenHash,
+	// with its index entries, atomically and ordered like an Edit with the
+	// Inserts and Edits of its member and customer. rec keeps the stored
+	// record's ID, member and customer. It is ErrNotFound when from is no
+	// longer stored.
+	Rehash(ctx context.Context, from token.Hash, rec *Record) error
 
 	// Find returns the record with this token hash, or ErrNotFound.
 	Find(ctx context.Context, h token.Hash) (*Record, error)

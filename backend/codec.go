@@ -14,17 +14,19 @@ import (
 // The binary record encoding shared by the persistent backends (Badger,
 // Redis). It is hand-written: no reflection, no encoding/json, no gob.
 //
-// Layout of version 1 (every "str" is a uvarint length followed by that many
+// Layout of version 2 (every "str" is a uvarint length followed by that many
 // bytes; every "time" is a zigzag varint of Unix microseconds, decoded as
-// UTC; "?" marks a field present only when its flag bit is set):
+// UTC; "?" marks a field present only when its flag bit is set). Version 1
+// is the same layout without LastUsedAt, and still decodes:
 //
-//	version      byte = 1
+//	version      byte = 2
 //	flags        uvarint, the presence bits below
 //	ID           str
 //	TokenHash    len(token.Hash) raw bytes
 //	CreatedAt    time
 //	ModifiedAt   time?   (flagRecModified; absent means the zero time)
 //	ExpiresAt    time
+//	LastUsedAt   time?   (flagRecLastUsed; absent means never recorded)
 //	ReturnURL    str
 //	member:
 //	  ID str, CreatedAt time, ModifiedAt time?, CustomerID str, Email str,
@@ -46,8 +48,13 @@ import (
 // long, unknown version or flag bits, out-of-range enums, lengths past the
 // end, metadata keys repeated or out of order) is an error wrapping ErrCorrupt.
 
-// recordVersion is the first byte of every encoded record.
-const recordVersion = 1
+// recordVersion is the first byte of every record this version encodes.
+// Version 2 adds LastUsedAt (flagRecLastUsed); records of version 1, which
+// never set that flag, still decode.
+const (
+	recordVersion   = 2
+	recordVersionV1 = 1
+)
 
 // Presence bits of the flags field.
 const (
@@ -70,8 +77,10 @@ const (
 	flagCusTaxID
 	flagCusLocale
 	flagCusDeletedAt
+	flagRecLastUsed // version 2
 
-	flagsKnown   = flagCusDeletedAt<<1 - 1
+	flagsKnownV1 = flagCusDeletedAt<<1 - 1
+	flagsKnown   = flagRecLastUsed<<1 - 1
 	flagsAddress = flagAddrLine1 | flagAddrLine2 | flagAddrPostalCode | flagAddrCity | flagAddrState
 )
 
@@ -124,6 +133,7 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 		}
 	}
 	set(flagRecModified, !r.ModifiedAt.IsZero())
+	set(flagRecLastUsed, !r.LastUsedAt.IsZero())
 	set(flagMemModified, m.ModifiedAt != nil)
 	set(flagMemName, m.Name != nil)
 	set(flagMemExternalID, m.ExternalID != nil)
@@ -155,6 +165,9 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 		e.time(r.ModifiedAt)
 	}
 	e.time(r.ExpiresAt)
+	if flags&flagRecLastUsed != 0 {
+		e.time(r.LastUsedAt)
+	}
 	e.str(r.ReturnURL)
 
 	e.str(m.ID)
@@ -235,7 +248,7 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 // that MarshalBinary allocates once.
 func (r *Record) encodedSizeHint() int {
 	const perField = binary.MaxVarintLen64
-	n := 2 + perField + len(r.TokenHash) + 4*perField + len(r.ID) + len(r.ReturnURL)
+	n := 2 + perField + len(r.TokenHash) + 5*perField + len(r.ID) + len(r.ReturnURL)
 	if m := r.Member; m != nil {
 		n += 8*perField + len(m.ID) + len(m.CustomerID) + len(m.Email) +
 			optLen(m.Name) + optLen(m.ExternalID) + len(m.Role)
@@ -347,12 +360,17 @@ func (r *Record) UnmarshalBinary(data []byte) error {
 	if len(data) == 0 {
 		return fmt.Errorf("%w: empty record", sessionstore.ErrCorrupt)
 	}
-	if data[0] != recordVersion {
+	known := uint64(flagsKnown)
+	switch data[0] {
+	case recordVersion:
+	case recordVersionV1:
+		known = flagsKnownV1
+	default:
 		return fmt.Errorf("%w: unknown record version %d", sessionstore.ErrCorrupt, data[0])
 	}
 	d := decoder{b: data, s: string(data), i: 1}
 	flags := d.uvarint()
-	if d.err == nil && flags&^flagsKnown != 0 {
+	if d.err == nil && flags&^known != 0 {
 		d.fail("unknown flag bits")
 	}
 	if flags&flagCusAddress == 0 && flags&flagsAddress != 0 {
@@ -390,6 +408,9 @@ func (r *Record) UnmarshalBinary(data []byte) error {
 		rec.ModifiedAt = d.time()
 	}
 	rec.ExpiresAt = d.time()
+	if flags&flagRecLastUsed != 0 {
+		rec.LastUsedAt = d.time()
+	}
 	rec.ReturnURL = d.str()
 
 	m := &p.member

@@ -26,6 +26,7 @@ func codecRichRecord() *Record {
 		CreatedAt:  t0,
 		ModifiedAt: t0.Add(time.Minute),
 		ExpiresAt:  t0.Add(time.Hour),
+		LastUsedAt: t0.Add(2 * time.Minute),
 		ReturnURL:  "https://example.com/account/billing?from=portal",
 		Member: &sessionstore.Member{
 			ID:         "0195a3c2-0000-7000-8000-000000000001",
@@ -275,14 +276,24 @@ func TestRecordCodecCorrupt(t *testing.T) {
 	if err := new(Record).UnmarshalBinary(codecBareEncoding(0, nil)); err != nil {
 		t.Fatalf("hand-built bare encoding does not decode: %v", err)
 	}
+	v1 := codecBareEncoding(0, nil)
+	v1[0] = recordVersionV1
+	if err := new(Record).UnmarshalBinary(v1); err != nil {
+		t.Fatalf("a version 1 record does not decode: %v", err)
+	}
 	withMD := func(entries func(e *codecParts)) []byte {
 		return codecBareEncoding(flagCusMetadata, entries)
 	}
 	tests := map[string][]byte{
-		"nil":              nil,
-		"empty":            {},
-		"version 0":        append([]byte{0}, valid[1:]...),
-		"version 2":        append([]byte{2}, valid[1:]...),
+		"nil":       nil,
+		"empty":     {},
+		"version 0": append([]byte{0}, valid[1:]...),
+		"version 3": append([]byte{3}, valid[1:]...),
+		"v1 with last use": func() []byte {
+			b := codecBareEncoding(flagRecLastUsed, func(e *codecParts) {})
+			b[0] = recordVersionV1
+			return b
+		}(),
 		"version only":     {recordVersion},
 		"trailing byte":    append(bytes.Clone(valid), 0),
 		"trailing bytes":   append(bytes.Clone(valid), valid...),

@@ -5,10 +5,11 @@ import (
 	"fmt"
 )
 
-// ErrEditContract reports an EditFunc that broke its contract: an unknown
+// ErrEditContract reports an EditFunc that broke its contract (an unknown
 // Op, or a Put whose replacement is missing or changes the record's ID,
-// token hash, member ID or customer ID. A backend's Edit returns it (wrapped)
-// with nothing written.
+// token hash, member ID or customer ID) or a Rehash whose record is not the
+// stored one under a new hash. A backend returns it (wrapped) with nothing
+// written.
 var ErrEditContract = errors.New("sessionstore/backend: EditFunc broke its contract")
 
 // Decide calls fn for cur and checks what it returns, so that every backend
@@ -25,12 +26,27 @@ func Decide(fn EditFunc, cur *Record) (Op, *Record, error) {
 	case Keep, Delete:
 		return op, nil, nil
 	case Put:
-		if next == nil || next.Member == nil || next.Customer == nil ||
-			next.ID != cur.ID || next.TokenHash != cur.TokenHash ||
-			next.MemberID() != cur.MemberID() || next.CustomerID() != cur.CustomerID() {
+		if !sameOwner(cur, next) || next.TokenHash != cur.TokenHash {
 			return Keep, nil, fmt.Errorf("%w: Put changes the record's identity", ErrEditContract)
 		}
 		return Put, next, nil
 	}
 	return Keep, nil, fmt.Errorf("%w: unknown op %d", ErrEditContract, op)
+}
+
+// CheckRehash reports whether next may replace cur in Backend.Rehash: it
+// keeps cur's ID, member and customer and has a new token hash. Otherwise it
+// is ErrEditContract. Backends call it in Rehash.
+func CheckRehash(cur, next *Record) error {
+	if !sameOwner(cur, next) || next.TokenHash == cur.TokenHash {
+		return fmt.Errorf("%w: Rehash changes the record's identity", ErrEditContract)
+	}
+	return nil
+}
+
+// sameOwner reports whether next is a whole record with cur's ID, member
+// and customer.
+func sameOwner(cur, next *Record) bool {
+	return next != nil && next.Member != nil && next.Customer != nil &&
+		next.ID == cur.ID && next.MemberID() == cur.MemberID() && next.CustomerID() == cur.CustomerID()
 }

@@ -20,6 +20,7 @@ type engine struct {
 	private bool // b implements PrivateRecords
 	opts    sessionstore.Options
 	hasher  *token.Hasher
+	prev    []*token.Hasher // one per Options.PreviousSecrets
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -54,6 +55,9 @@ func NewStore(opts *sessionstore.Options, open func(sessionstore.Options) (Backe
 		return nil, err
 	}
 	e := &engine{b: b, opts: o, hasher: token.NewHasher(o.Secret), stop: make(chan struct{})}
+	for _, secret := range o.PreviousSecrets {
+		e.prev = append(e.prev, token.NewHasher(secret))
+	}
 	e.sweepCtx, e.cancel = context.WithCancel(context.Background())
 	_, e.private = b.(PrivateRecords)
 	if o.SweepInterval > 0 {
@@ -89,16 +93,38 @@ func (e *engine) check(ctx context.Context) error {
 func (e *engine) now() time.Time { return stamp(e.opts.Now()) }
 
 // liveErr decides, once for every backend, whether a stored record
-// authenticates at now: nil if live, ErrExpired once now >= expires_at,
-// ErrNotFound when its customer is deleted.
-func liveErr(r *Record, now time.Time) error {
+// authenticates at now: nil if live; ErrExpired once now >= expires_at or,
+// with an idle timeout, once it has gone unused that long; ErrNotFound when
+// its customer is deleted.
+func (e *engine) liveErr(r *Record, now time.Time) error {
 	if r.Customer.DeletedAt != nil {
 		return sessionstore.ErrNotFound
 	}
 	if !now.Before(r.ExpiresAt) {
 		return sessionstore.ErrExpired
 	}
+	if e.opts.IdleTimeout > 0 && !now.Before(lastUse(r).Add(e.opts.IdleTimeout)) {
+		return sessionstore.ErrExpired
+	}
 	return nil
+}
+
+// lastUse is when r was last used as far as the store knows: its last
+// recorded use, or its creation.
+func lastUse(r *Record) time.Time {
+	if r.LastUsedAt.IsZero() {
+		return r.CreatedAt
+	}
+	return r.LastUsedAt
+}
+
+// touchEvery is the fraction of the idle timeout after which Lookup records
+// a use again: a use is written at most once per IdleTimeout/touchEvery.
+const touchEvery = 10
+
+// stale reports whether a Lookup at now should record a use of r.
+func (e *engine) stale(r *Record, now time.Time) bool {
+	return e.opts.IdleTimeout > 0 && now.Sub(lastUse(r)) >= e.opts.IdleTimeout/touchEvery
 }
 
 // out returns the caller's session for rec: rec itself when the backend's
@@ -141,7 +167,7 @@ func (e *engine) Create(ctx context.Context, p sessionstore.CreateParams) (*sess
 		Member:    &m,
 		Customer:  &c,
 	}
-	if err := e.b.Insert(ctx, rec); err != nil {
+	if err := e.b.Insert(ctx, rec, e.admit(now)); err != nil {
 		return nil, err
 	}
 	s := e.out(rec)
@@ -159,12 +185,18 @@ func (e *engine) Lookup(ctx context.Context, tok string) (*sessionstore.MemberSe
 	if token.Check(tok, e.opts.TokenPrefix) != nil {
 		return nil, sessionstore.ErrMalformedToken
 	}
-	rec, err := e.b.Find(ctx, e.hasher.Sum(tok))
+	rec, err := e.find(ctx, tok)
 	if err != nil {
 		return nil, err
 	}
-	if err := liveErr(rec, e.now()); err != nil {
+	now := e.now()
+	if err := e.liveErr(rec, now); err != nil {
 		return nil, err
+	}
+	if e.stale(rec, now) {
+		if rec, err = e.touch(ctx, rec.ID, now); err != nil {
+			return nil, err
+		}
 	}
 	s := e.out(rec)
 	s.Token = tok
@@ -187,7 +219,7 @@ func (e *engine) Get(ctx context.Context, id string) (*sessionstore.MemberSessio
 	if len(recs) == 0 {
 		return nil, sessionstore.ErrNotFound
 	}
-	if err := liveErr(recs[0], e.now()); err != nil {
+	if err := e.liveErr(recs[0], e.now()); err != nil {
 		return nil, err
 	}
 	return e.out(recs[0]), nil
@@ -217,7 +249,7 @@ func (e *engine) list(ctx context.Context, field string, sel Selector) ([]*sessi
 	now := e.now()
 	out := make([]*sessionstore.MemberSession, 0, len(recs))
 	for _, r := range recs {
-		if liveErr(r, now) == nil {
+		if e.liveErr(r, now) == nil {
 			out = append(out, e.out(r))
 		}
 	}
@@ -239,12 +271,18 @@ func (e *engine) Extend(ctx context.Context, id string, ttl time.Duration) (*ses
 	}
 	now := e.now()
 	changes, err := e.b.Edit(ctx, Selector{Index: IndexID, Key: id}, func(cur *Record) (Op, *Record, error) {
-		if err := liveErr(cur, now); err != nil {
+		if err := e.liveErr(cur, now); err != nil {
 			return Keep, nil, err
 		}
 		next := *cur
 		next.ExpiresAt = stamp(now.Add(ttl))
+		if limit := cur.CreatedAt.Add(e.opts.MaxTTL); next.ExpiresAt.After(limit) {
+			next.ExpiresAt = limit // the absolute lifetime
+		}
 		next.ModifiedAt = now
+		if e.opts.IdleTimeout > 0 {
+			next.LastUsedAt = now
+		}
 		return Put, &next, nil
 	})
 	if err != nil {
@@ -294,7 +332,7 @@ func (e *engine) revoke(ctx context.Context, field string, sel Selector) (int, e
 	}
 	live := 0
 	for _, c := range changes {
-		if liveErr(c.Old, now) == nil {
+		if e.liveErr(c.Old, now) == nil {
 			live++
 		}
 	}
@@ -313,7 +351,7 @@ func (e *engine) UpdateMember(ctx context.Context, m sessionstore.Member) (int, 
 	snap := canonMember(m)
 	now := e.now()
 	changes, err := e.b.Edit(ctx, Selector{Index: IndexMember, Key: snap.ID}, func(cur *Record) (Op, *Record, error) {
-		if liveErr(cur, now) != nil {
+		if e.liveErr(cur, now) != nil {
 			return Keep, nil, nil
 		}
 		if cur.Customer.ID != snap.CustomerID {
@@ -339,7 +377,7 @@ func (e *engine) UpdateCustomer(ctx context.Context, c sessionstore.Customer) (i
 	snap := canonCustomer(c)
 	now := e.now()
 	changes, err := e.b.Edit(ctx, Selector{Index: IndexCustomer, Key: snap.ID}, func(cur *Record) (Op, *Record, error) {
-		if liveErr(cur, now) != nil {
+		if e.liveErr(cur, now) != nil {
 			return Keep, nil, nil
 		}
 		if snap.DeletedAt != nil {
@@ -359,10 +397,13 @@ func (e *engine) DeleteExpired(ctx context.Context) (int, error) {
 	if err := e.check(ctx); err != nil {
 		return 0, err
 	}
-	now := e.now()
+	cutoff := e.now()
+	if e.opts.ExpiredRetention > 0 {
+		cutoff = cutoff.Add(-e.opts.ExpiredRetention)
+	}
 	total := 0
 	for {
-		n, err := e.b.DeleteExpired(ctx, now, purgeBatch)
+		n, err := e.b.DeleteExpired(ctx, cutoff, purgeBatch)
 		total += n
 		if err != nil || n < purgeBatch {
 			return total, err
@@ -395,6 +436,8 @@ func (e *engine) ttl(ttl time.Duration) (time.Duration, error) {
 		return 0, &sessionstore.ValidationError{Field: "ttl", Reason: "must not be negative"}
 	case ttl > e.opts.MaxTTL:
 		return 0, &sessionstore.ValidationError{Field: "ttl", Reason: "must be at most MaxTTL"}
+	case ttl > 0 && ttl < time.Second:
+		return 0, &sessionstore.ValidationError{Field: "ttl", Reason: "must be zero (the default) or at least one second"}
 	case ttl == 0:
 		return e.opts.TTL, nil
 	}

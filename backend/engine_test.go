@@ -51,7 +51,10 @@ type failingBackend struct{ closed int }
 
 var errBackend = errors.New("backend down")
 
-func (*failingBackend) Insert(context.Context, *backend.Record) error { return errBackend }
+func (*failingBackend) Insert(context.Context, *backend.Record, *backend.Admission) error {
+	return errBackend
+}
+func (*failingBackend) Rehash(context.Context, token.Hash, *backend.Record) error { return errBackend }
 func (*failingBackend) Find(context.Context, token.Hash) (*backend.Record, error) {
 	return nil, errBackend
 }

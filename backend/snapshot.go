@@ -14,7 +14,7 @@ import (
 type sessionBlock struct {
 	s sessionstore.MemberSession
 
-	modifiedAt, memberModifiedAt, customerModifiedAt, deletedAt time.Time
+	modifiedAt, lastUsedAt, memberModifiedAt, customerModifiedAt, deletedAt time.Time
 
 	returnURL, memberName, memberExternalID string
 	customerExternalID, customerName        string
@@ -39,7 +39,7 @@ func copyInto[T any](dst **T, src *T, slot *T) {
 // for the session and everything its pointers reach, one for the metadata.
 func (r *Record) session() *sessionstore.MemberSession {
 	b := &sessionBlock{}
-	s := r.header(&b.s, &b.modifiedAt, &b.returnURL)
+	s := r.header(&b.s, &b.modifiedAt, &b.lastUsedAt, &b.returnURL)
 	m := &s.Member
 	copyInto(&m.ModifiedAt, m.ModifiedAt, &b.memberModifiedAt)
 	copyInto(&m.Name, m.Name, &b.memberName)
@@ -74,20 +74,26 @@ func (r *Record) handOver() *sessionstore.MemberSession {
 	b := &struct {
 		s          sessionstore.MemberSession
 		modifiedAt time.Time
+		lastUsedAt time.Time
 		returnURL  string
 	}{}
-	return r.header(&b.s, &b.modifiedAt, &b.returnURL)
+	return r.header(&b.s, &b.modifiedAt, &b.lastUsedAt, &b.returnURL)
 }
 
 // header fills s from r, with shallow copies of the member and customer,
-// keeping the modified_at and return_url values in the slots given.
-func (r *Record) header(s *sessionstore.MemberSession, modifiedAt *time.Time, returnURL *string) *sessionstore.MemberSession {
+// keeping the modified_at, last-use and return_url values in the slots
+// given.
+func (r *Record) header(s *sessionstore.MemberSession, modifiedAt, lastUsedAt *time.Time, returnURL *string) *sessionstore.MemberSession {
 	s.CreatedAt = r.CreatedAt
 	s.ID = r.ID
 	s.ExpiresAt = r.ExpiresAt
 	if !r.ModifiedAt.IsZero() {
 		*modifiedAt = r.ModifiedAt
 		s.ModifiedAt = modifiedAt
+	}
+	if !r.LastUsedAt.IsZero() {
+		*lastUsedAt = r.LastUsedAt
+		s.LastUsedAt = lastUsedAt
 	}
 	if r.ReturnURL != "" {
 		*returnURL = r.ReturnURL

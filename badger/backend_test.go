@@ -58,7 +58,7 @@ func record(n, c, m int, exp time.Time) *backend.Record {
 func mustInsert(t testing.TB, b *storage, recs ...*backend.Record) {
 	t.Helper()
 	for _, r := range recs {
-		if err := b.Insert(context.Background(), r); err != nil {
+		if err := b.Insert(context.Background(), r, nil); err != nil {
 			t.Fatalf("Insert: %v", err)
 		}
 	}
@@ -370,7 +370,7 @@ func TestBackendEditSeesConcurrentInserts(t *testing.T) {
 				default:
 				}
 				r := record(i, 1, 1, t0.Add(time.Hour))
-				if err := b.Insert(ctx, r); err != nil {
+				if err := b.Insert(ctx, r, nil); err != nil {
 					t.Error(err)
 					return
 				}
@@ -424,7 +424,7 @@ func TestBackendPurgeRacingWrites(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), 1))
 			for i := w; i < n; i += 3 {
 				r := record(i, i%4, i%7, t0.Add(time.Duration(rng.IntN(3600))*time.Second))
-				if err := b.Insert(ctx, r); err != nil {
+				if err := b.Insert(ctx, r, nil); err != nil {
 					t.Error(err)
 					return
 				}

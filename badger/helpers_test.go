@@ -25,7 +25,7 @@ func params(c, m int) sessionstore.CreateParams {
 // fakeOptions returns store options on a fake clock with the sweeper off.
 func fakeOptions(clock *storetest.Clock) Options {
 	return Options{
-		Options:    sessionstore.Options{Now: clock.Now, SweepInterval: -1},
+		Options:    sessionstore.Options{Now: clock.Now, SweepInterval: -1, ExpiredRetention: -1, MaxSessionsPerMember: -1},
 		GCInterval: -1,
 	}
 }

@@ -8,10 +8,11 @@ import (
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/memberkit/sessionstore/backend"
+	"github.com/memberkit/sessionstore/token"
 )
 
 // Insert implements backend.Backend.
-func (b *storage) Insert(ctx context.Context, rec *backend.Record) error {
+func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backend.Admission) error {
 	val, err := rec.MarshalBinary()
 	if err != nil {
 		return err
@@ -30,6 +31,11 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record) error {
 	}
 	memberCount, customerCount := countKey(tagMember, member), countKey(tagCustomer, customer)
 	err = b.update(ctx, func(txn *badgerdb.Txn) error {
+		if admit != nil {
+			if err := evict(ctx, txn, member, admit); err != nil {
+				return err
+			}
+		}
 		if err := addCount(txn, memberCount, 1); err != nil {
 			return err
 		}
@@ -83,4 +89,89 @@ func addCount(txn *badgerdb.Txn, key []byte, delta int) error {
 		return txn.Delete(key)
 	}
 	return txn.Set(key, counterValue(uint64(next)))
+}
+
+// evict deletes in txn the records of member that admit returns. Reading
+// the member's counter first orders the insert with every other writer of
+// the group, as an Edit is.
+func evict(ctx context.Context, txn *badgerdb.Txn, member string, admit *backend.Admission) error {
+	n, err := getCount(txn, countKey(tagMember, member))
+	if err != nil || n < uint64(max(admit.Limit, 0)) {
+		return err
+	}
+	fs, err := selectTxn(ctx, txn, backend.Selector{Index: backend.IndexMember, Key: member})
+	if err != nil || len(fs) == 0 {
+		return err
+	}
+	byRec := make(map[*backend.Record]found, len(fs))
+	recs := make([]*backend.Record, len(fs))
+	for i, f := range fs {
+		byRec[f.rec], recs[i] = f, f.rec
+	}
+	for _, r := range admit.Evict(recs) {
+		f, ok := byRec[r]
+		if !ok {
+			continue
+		}
+		delete(byRec, r)
+		if err := deleteRecord(txn, f.hash, r.ID, r.MemberID(), r.CustomerID(), expiryKey(r.ExpiresAt, r.ID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Rehash implements backend.Backend: one transaction moves the record to
+// its new hash and points its index entries there. It touches both group
+// counters, so it is ordered with the Inserts and Edits of its member and
+// customer.
+func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Record) error {
+	val, err := rec.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if err := b.enter(); err != nil {
+		return err
+	}
+	defer b.leave()
+	h, id, member, customer := rec.TokenHash, rec.ID, rec.MemberID(), rec.CustomerID()
+	var ekey []byte
+	err = b.update(ctx, func(txn *badgerdb.Txn) error {
+		cur, _, err := getRecord(txn, from)
+		if err != nil {
+			return err
+		}
+		if err := backend.CheckRehash(cur, rec); err != nil {
+			return err
+		}
+		if err := addCount(txn, countKey(tagMember, member), 0); err != nil {
+			return err
+		}
+		if err := addCount(txn, countKey(tagCustomer, customer), 0); err != nil {
+			return err
+		}
+		ekey = expiryKey(rec.ExpiresAt, id)
+		for _, k := range [][]byte{recordKey(from), expiryKey(cur.ExpiresAt, id)} {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		for _, w := range [][2][]byte{
+			{recordKey(h), val},
+			{idKey(id), h[:]},
+			{groupKey(tagMember, member, id), h[:]},
+			{groupKey(tagCustomer, customer, id), h[:]},
+			{ekey, expiryValue(h, member, customer)},
+		} {
+			if err := txn.Set(w[0], w[1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return b.storageErr(err)
+	}
+	b.floor.note(ekey)
+	return nil
 }

@@ -3,6 +3,7 @@ package memory
 import (
 	"container/heap"
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -43,12 +44,15 @@ func newStorage() *storage {
 // Insert implements backend.Backend. The record's member and customer
 // snapshots are shared with the newest session of the same member or
 // customer when they are equal.
-func (b *storage) Insert(ctx context.Context, rec *backend.Record) error {
+func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backend.Admission) error {
 	r := *rec
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
 		return sessionstore.ErrClosed
+	}
+	if admit != nil {
+		b.admitLocked(r.Member.ID, admit)
 	}
 	if g := b.members[r.Member.ID]; len(g) > 0 {
 		if m := g[len(g)-1].rec.Member; m.Equal(*r.Member) {
@@ -68,6 +72,54 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record) error {
 	e.customerIdx = len(b.customers[r.Customer.ID])
 	b.customers[r.Customer.ID] = append(b.customers[r.Customer.ID], e)
 	heap.Push(&b.expiry, e)
+	return nil
+}
+
+// admitLocked removes the records of the member that admit evicts.
+func (b *storage) admitLocked(member string, admit *backend.Admission) {
+	g := b.members[member]
+	if len(g) == 0 || len(g) < admit.Limit {
+		return
+	}
+	byRec := make(map[*backend.Record]*entry, len(g))
+	recs := make([]*backend.Record, len(g))
+	for i, e := range g {
+		byRec[e.rec], recs[i] = e, e.rec
+	}
+	for _, r := range admit.Evict(recs) {
+		if e := byRec[r]; e != nil {
+			delete(byRec, r)
+			b.removeLocked(e)
+		}
+	}
+}
+
+// Rehash implements backend.Backend: it moves the entry to its new hash.
+func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Record) error {
+	r := *rec
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return sessionstore.ErrClosed
+	}
+	e := b.byHash[from]
+	if e == nil {
+		return sessionstore.ErrNotFound
+	}
+	if err := backend.CheckRehash(e.rec, &r); err != nil {
+		return err
+	}
+	if _, taken := b.byHash[r.TokenHash]; taken {
+		return fmt.Errorf("sessionstore/memory: rehash: a record is already stored under the new hash")
+	}
+	delete(b.byHash, from)
+	r.Member, r.Customer = e.rec.Member, e.rec.Customer
+	expires := !r.ExpiresAt.Equal(e.rec.ExpiresAt)
+	e.rec = &r
+	b.byHash[r.TokenHash] = e
+	if expires {
+		heap.Fix(&b.expiry, e.heapIdx)
+	}
 	return nil
 }
 

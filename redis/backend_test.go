@@ -28,7 +28,7 @@ func sel(i backend.Index, key string) backend.Selector {
 func mustInsert(t *testing.T, b *storage, recs ...*backend.Record) {
 	t.Helper()
 	for _, r := range recs {
-		if err := b.Insert(bg, r); err != nil {
+		if err := b.Insert(bg, r, nil); err != nil {
 			t.Fatalf("Insert: %v", err)
 		}
 	}
@@ -118,7 +118,7 @@ func TestBackendInsertFindSelect(t *testing.T) {
 
 	// Inserting the same token hash or ID again fails and changes nothing.
 	dup := *r1
-	if err := b.Insert(bg, &dup); err == nil || errors.Is(err, sessionstore.ErrNotFound) {
+	if err := b.Insert(bg, &dup, nil); err == nil || errors.Is(err, sessionstore.ErrNotFound) {
 		t.Errorf("Insert(duplicate) = %v, want an error", err)
 	}
 }
@@ -504,7 +504,7 @@ func TestBackendClosed(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Insert(bg, r); !errors.Is(err, sessionstore.ErrClosed) {
+	if err := b.Insert(bg, r, nil); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("Insert after Close = %v", err)
 	}
 	if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrClosed) {
@@ -530,7 +530,7 @@ func TestBackendContextCanceled(t *testing.T) {
 	r := newRecord(testMember(cu, 0), cu, clk.Now(), time.Hour)
 	ctx, cancel := context.WithCancel(bg)
 	cancel()
-	if err := b.Insert(ctx, r); !errors.Is(err, context.Canceled) {
+	if err := b.Insert(ctx, r, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("Insert(canceled) = %v", err)
 	}
 	if _, err := b.Find(ctx, r.TokenHash); !errors.Is(err, context.Canceled) {
@@ -570,7 +570,7 @@ func TestBackendRevokeNeverMissesCreate(t *testing.T) {
 					default:
 					}
 					r := newRecord(m, cu, clk.Now(), time.Hour)
-					if err := b.Insert(bg, r); err != nil {
+					if err := b.Insert(bg, r, nil); err != nil {
 						t.Error(err)
 						return
 					}

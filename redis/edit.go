@@ -252,10 +252,7 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 			rk, ik := b.k.record(w.hex), b.k.id(w.old.ID)
 			mk, ck := b.k.member(w.old.MemberID()), b.k.customer(w.old.CustomerID())
 			if w.op == backend.Delete {
-				p.Del(ctx, rk, ik)
-				p.SRem(ctx, mk, w.hex)
-				p.SRem(ctx, ck, w.hex)
-				p.ZRem(ctx, b.k.expiry(), w.hex)
+				b.queueDelete(ctx, p, w.hex, w.old)
 				continue
 			}
 			ttl := b.ttl(w.new.ExpiresAt)
@@ -283,4 +280,13 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 		changes[i] = backend.Change{Old: w.old, New: w.new}
 	}
 	return changes, nil, nil
+}
+
+// queueDelete queues, in p, the removal of the record stored under hex with
+// its index entries.
+func (b *storage) queueDelete(ctx context.Context, p goredis.Pipeliner, hex string, rec *backend.Record) {
+	p.Del(ctx, b.k.record(hex), b.k.id(rec.ID))
+	p.SRem(ctx, b.k.member(rec.MemberID()), hex)
+	p.SRem(ctx, b.k.customer(rec.CustomerID()), hex)
+	p.ZRem(ctx, b.k.expiry(), hex)
 }

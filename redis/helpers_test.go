@@ -212,7 +212,7 @@ func newTestBackend(t *testing.T) (*storage, *storetest.Clock, *goredis.Client, 
 	c := client(t)
 	prefix := testPrefix(t, c)
 	clk := storetest.NewClock(farStart)
-	return newStorage(c, prefix, clk.Now), clk, c, prefix
+	return newStorage(c, prefix, sessionstore.Options{Now: clk.Now}), clk, c, prefix
 }
 
 // newTestStore returns a Store on the shared server under a fresh prefix,
@@ -220,7 +220,7 @@ func newTestBackend(t *testing.T) (*storage, *storetest.Clock, *goredis.Client, 
 func newTestStore(t *testing.T, prefix string, clk *storetest.Clock) *Store {
 	t.Helper()
 	s, err := New(client(t), &Options{
-		Options:   sessionstore.Options{Now: clk.Now, SweepInterval: -1, PortalURL: "https://polar.sh/acme/portal"},
+		Options:   sessionstore.Options{Now: clk.Now, SweepInterval: -1, ExpiredRetention: -1, PortalURL: "https://polar.sh/acme/portal"},
 		KeyPrefix: prefix,
 	})
 	if err != nil {

@@ -12,10 +12,13 @@ import goredis "github.com/redis/go-redis/v9"
 //	KEYS: record, id, member set, customer set, expiry zset, member set's
 //	      lock, customer set's lock
 //	ARGV: encoded record, token hash (hex), ID, member ID, customer ID,
-//	      TTL in milliseconds, expiry score (Unix microseconds)
+//	      TTL in milliseconds, expiry score (Unix microseconds), the cap on
+//	      the member's records (0 for none)
 //
 // While an Edit holds the member's or the customer's lock it writes nothing
-// and replies LOCKED; Insert waits and runs it again. A record or ID that is
+// and replies LOCKED; Insert waits and runs it again. When the member
+// already has as many records as the cap it writes nothing and replies
+// FULL; Insert then evicts and inserts in one optimistic transaction. A record or ID that is
 // already stored is an error and writes nothing. The sets and the zset keep
 // a TTL at least as long as any record they index, so an index entry never
 // disappears before its record.
@@ -25,6 +28,10 @@ if redis.call('EXISTS', KEYS[6]) == 1 or redis.call('EXISTS', KEYS[7]) == 1 then
 end
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
   return redis.error_reply('ERR sessionstore: duplicate session')
+end
+local cap = tonumber(ARGV[8])
+if cap > 0 and redis.call('SCARD', KEYS[3]) >= cap then
+  return redis.error_reply('FULL sessionstore: the member is at the cap')
 end
 local ttl = tonumber(ARGV[6])
 redis.call('HSET', KEYS[1], 'd', ARGV[1], 'i', ARGV[3], 'm', ARGV[4], 'c', ARGV[5])
@@ -100,4 +107,38 @@ for j = 3, #ARGV do
   k = k + n
 end
 return removed
+`)
+
+// rehashScript moves a record to a new token hash with its index entries,
+// all at once.
+//
+//	KEYS: old record, new record, id, member set, customer set, expiry zset
+//	ARGV: encoded record, old hash (hex), new hash (hex), ID, member ID,
+//	      customer ID, TTL in milliseconds, expiry score
+//
+// It returns 0 when the old record is gone, and an error when the stored
+// record is not the session named, or the new hash is taken.
+var rehashScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+local f = redis.call('HMGET', KEYS[1], 'i', 'm', 'c')
+if f[1] ~= ARGV[4] or f[2] ~= ARGV[5] or f[3] ~= ARGV[6] then
+  return redis.error_reply('ERR sessionstore: rehash changes the record identity')
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return redis.error_reply('ERR sessionstore: a record is already stored under the new hash')
+end
+local ttl = tonumber(ARGV[7])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[2], 'd', ARGV[1], 'i', ARGV[4], 'm', ARGV[5], 'c', ARGV[6])
+redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('SET', KEYS[3], ARGV[3], 'PX', ttl)
+redis.call('SREM', KEYS[4], ARGV[2])
+redis.call('SADD', KEYS[4], ARGV[3])
+redis.call('SREM', KEYS[5], ARGV[2])
+redis.call('SADD', KEYS[5], ARGV[3])
+redis.call('ZREM', KEYS[6], ARGV[2])
+redis.call('ZADD', KEYS[6], ARGV[8], ARGV[3])
+return 1
 `)

@@ -33,7 +33,7 @@ func TestServerFaults(t *testing.T) {
 	defer c.Close()
 	clk := storetest.NewClock(farStart)
 	s, err := New(c, &Options{
-		Options:   sessionstore.Options{Now: clk.Now, SweepInterval: -1},
+		Options:   sessionstore.Options{Now: clk.Now, SweepInterval: -1, ExpiredRetention: -1},
 		KeyPrefix: "fault:",
 	})
 	if err != nil {

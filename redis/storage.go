@@ -24,16 +24,18 @@ type storage struct {
 	c      goredis.UniversalClient
 	k      keys
 	now    func() time.Time
+	keep   time.Duration // Options.ExpiredRetention, when positive
 	closed atomic.Bool
 }
 
 var _ backend.Backend = (*storage)(nil)
 
-func newStorage(c goredis.UniversalClient, prefix string, now func() time.Time) *storage {
+func newStorage(c goredis.UniversalClient, prefix string, o sessionstore.Options) *storage {
+	now := o.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &storage{c: c, k: newKeys(prefix), now: now}
+	return &storage{c: c, k: newKeys(prefix), now: now, keep: max(o.ExpiredRetention, 0)}
 }
 
 // opError wraps a failure of operation op with the package's prefix.
@@ -44,6 +46,11 @@ func opError(op string, err error) error {
 // isLocked reports insertScript's reply while an Edit holds a lock.
 func isLocked(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "LOCKED ")
+}
+
+// isFull reports insertScript's reply for a member at the cap.
+func isFull(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "FULL ")
 }
 
 // isWrongType reports a WRONGTYPE reply: a key of ours holds a value of
@@ -61,11 +68,12 @@ func corrupt(op string, err error) error {
 	return opError(op, fmt.Errorf("%w: %w", sessionstore.ErrCorrupt, err))
 }
 
-// ttl is how long Redis keeps a record expiring at exp: relative to the
+// ttl is how long Redis keeps a record expiring at exp (and kept for
+// Options.ExpiredRetention after that): relative to the
 // store's clock, so that a fake clock far from wall time still gives a
 // sensible TTL, plus ttlMargin.
 func (b *storage) ttl(exp time.Time) int64 {
-	d := exp.Sub(b.now())
+	d := exp.Add(b.keep).Sub(b.now())
 	if d < 0 {
 		d = 0
 	}

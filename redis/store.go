@@ -62,7 +62,7 @@ func New(client goredis.UniversalClient, opts *Options) (*Store, error) {
 	}
 	var b *storage
 	s, err := backend.NewStore(&o.Options, func(base sessionstore.Options) (backend.Backend, error) {
-		b = newStorage(client, o.KeyPrefix, base.Now)
+		b = newStorage(client, o.KeyPrefix, base)
 		return b, nil
 	})
 	if err != nil {

@@ -181,7 +181,7 @@ func TestAtRest(t *testing.T) {
 		prefix := testPrefix(t, c)
 		clk := storetest.NewClock(farStart)
 		s, err := New(c, &Options{
-			Options:   sessionstore.Options{Now: clk.Now, SweepInterval: -1, Secret: secret, PortalURL: "https://polar.sh/acme/portal"},
+			Options:   sessionstore.Options{Now: clk.Now, SweepInterval: -1, ExpiredRetention: -1, Secret: secret, PortalURL: "https://polar.sh/acme/portal"},
 			KeyPrefix: prefix,
 		})
 		if err != nil {

@@ -239,6 +239,7 @@ func (d *differ) session(want, got *sessionstore.MemberSession) {
 		d.add("token", redact(want.Token), redact(got.Token))
 	}
 	d.time("expires_at", want.ExpiresAt, got.ExpiresAt)
+	d.timePtr("last_used_at", want.LastUsedAt, got.LastUsedAt)
 	d.strPtr("return_url", want.ReturnURL, got.ReturnURL)
 	if want.MemberPortalURL != got.MemberPortalURL {
 		d.add("member_portal_url", redact(want.MemberPortalURL), redact(got.MemberPortalURL))
@@ -298,6 +299,7 @@ func checkTimes(t tb, op string, s *sessionstore.MemberSession) {
 	check("created_at", s.CreatedAt)
 	checkPtr("modified_at", s.ModifiedAt)
 	check("expires_at", s.ExpiresAt)
+	checkPtr("last_used_at", s.LastUsedAt)
 	check("member.created_at", s.Member.CreatedAt)
 	checkPtr("member.modified_at", s.Member.ModifiedAt)
 	check("customer.created_at", s.Customer.CreatedAt)

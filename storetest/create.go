@@ -61,7 +61,7 @@ func testCreateNoReturnURL(t *testing.T, newStore newStoreFunc) {
 
 func testCreateExplicitTTL(t *testing.T, newStore newStoreFunc) {
 	h := newHarness(t, newStore)
-	for _, ttl := range []time.Duration{time.Microsecond, time.Minute, 90 * time.Minute, 7*24*time.Hour + 3*time.Microsecond, h.maxTTL} {
+	for _, ttl := range []time.Duration{time.Second, time.Minute, 90 * time.Minute, 7*24*time.Hour + 3*time.Microsecond, h.maxTTL} {
 		p := params(1, 1)
 		p.TTL = ttl
 		s := h.create(p)

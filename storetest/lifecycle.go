@@ -38,12 +38,19 @@ var sweeperTests = []subtest{
 }
 
 // extended is what Extend(s, ttl) must return at now: s without its token,
-// with a new expires_at and modified_at.
-func extended(s *sessionstore.MemberSession, now time.Time, ttl time.Duration) *sessionstore.MemberSession {
+// with a new expires_at (never past created_at + maxTTL) and modified_at,
+// and with an idle timeout a new last use.
+func extended(s *sessionstore.MemberSession, now time.Time, ttl, maxTTL time.Duration, idle bool) *sessionstore.MemberSession {
 	w := copySession(s)
 	w.ExpiresAt = utcMicro(now.Add(ttl))
+	if limit := s.CreatedAt.Add(maxTTL); w.ExpiresAt.After(limit) {
+		w.ExpiresAt = limit
+	}
 	m := utcMicro(now)
 	w.ModifiedAt = &m
+	if idle {
+		w.LastUsedAt = &m
+	}
 	return w
 }
 
@@ -57,7 +64,7 @@ func (h *harness) extendOK(s *sessionstore.MemberSession, ttl time.Duration) *se
 	if eff == 0 {
 		eff = h.ttl
 	}
-	want := extended(s, h.clock.Now(), eff)
+	want := extended(s, h.clock.Now(), eff, h.maxTTL, h.idle > 0)
 	checkSession(h.t, "Extend", withoutToken(want), got)
 	return want
 }
@@ -98,7 +105,7 @@ func testExtendShorten(t *testing.T, newStore newStoreFunc) {
 	h := newHarness(t, newStore)
 	s := h.create(params(1, 1))
 	h.clock.Advance(time.Minute)
-	e := h.extendOK(s, time.Microsecond)
+	e := h.extendOK(s, time.Second)
 	h.lookupOK(e)
 	h.clock.Set(e.ExpiresAt)
 	h.lookupErr(s.Token, sessionstore.ErrExpired)
@@ -153,14 +160,14 @@ func testExtendInvalid(t *testing.T, newStore newStoreFunc) {
 func testDeleteExpiredCounts(t *testing.T, newStore newStoreFunc) {
 	h := newHarness(t, newStore)
 	p1, p2, p3 := params(1, 1), params(1, 1), params(1, 2)
-	p1.TTL, p2.TTL = time.Minute, 2*time.Minute
+	p1.TTL, p2.TTL, p3.TTL = time.Minute, 2*time.Minute, 48*time.Hour
 	s1 := h.create(p1)
 	s2 := h.create(p2)
 	s3 := h.create(p3)
 	p4 := params(2, 0)
 	p4.TTL = 2 * time.Minute
 	s4 := h.create(p4)
-	h.clock.Set(s2.ExpiresAt)
+	h.clock.Set(s2.ExpiresAt.Add(h.keep))
 	n, err := h.s.DeleteExpired(h.ctx)
 	count(t, "DeleteExpired", n, err, 3)
 	for _, s := range []*sessionstore.MemberSession{s1, s2, s4} {
@@ -173,7 +180,7 @@ func testDeleteExpiredCounts(t *testing.T, newStore newStoreFunc) {
 	h.lookupOK(s3)
 	n, err = h.s.DeleteExpired(h.ctx)
 	count(t, "second DeleteExpired", n, err, 0)
-	h.clock.Advance(time.Hour)
+	h.clock.Set(s3.ExpiresAt.Add(h.keep))
 	n, err = h.s.DeleteExpired(h.ctx)
 	count(t, "DeleteExpired after the last expiry", n, err, 1)
 	h.lookupErr(s3.Token, sessionstore.ErrNotFound)
@@ -187,9 +194,13 @@ func testDeleteExpiredBoundary(t *testing.T, newStore newStoreFunc) {
 	n, err := h.s.DeleteExpired(h.ctx)
 	count(t, "DeleteExpired just before expiry", n, err, 0)
 	h.lookupOK(s)
-	h.clock.Set(s.ExpiresAt)
+	h.clock.Set(s.ExpiresAt.Add(h.keep - time.Nanosecond))
 	n, err = h.s.DeleteExpired(h.ctx)
-	count(t, "DeleteExpired at expires_at", n, err, 1)
+	count(t, "DeleteExpired just before the retention ends", n, err, 0)
+	h.lookupErr(s.Token, sessionstore.ErrExpired)
+	h.clock.Set(s.ExpiresAt.Add(h.keep))
+	n, err = h.s.DeleteExpired(h.ctx)
+	count(t, "DeleteExpired at expires_at + retention", n, err, 1)
 	h.lookupErr(s.Token, sessionstore.ErrNotFound)
 }
 
@@ -205,7 +216,7 @@ func testDeleteExpiredEmpty(t *testing.T, newStore newStoreFunc) {
 			t.Fatalf("Create: %v", err)
 		}
 	}
-	h.clock.Advance(7 * time.Minute)
+	h.clock.Advance(7*time.Minute + h.keep)
 	n, err = h.s.DeleteExpired(h.ctx)
 	count(t, "DeleteExpired of many sessions", n, err, many)
 	for c := 0; c < 3; c++ {
@@ -360,13 +371,20 @@ func testSweeper(t *testing.T, newStore newStoreFunc) {
 	p := params(1, 1)
 	p.TTL = time.Minute
 	short := h.create(p)
-	long := h.create(params(1, 2))
+	p = params(1, 2)
+	p.TTL = 48 * time.Hour
+	long := h.create(p)
 	// Several sweeps pass; nothing is due yet.
 	waitReal(60 * time.Millisecond)
 	h.lookupOK(short)
 	h.lookupOK(long)
 
+	// Expired, it is kept for the retention while the sweeper runs: its
+	// link still says "expired".
 	h.clock.Advance(2 * time.Minute)
+	waitReal(60 * time.Millisecond)
+	h.lookupErr(short.Token, sessionstore.ErrExpired)
+	h.clock.Advance(h.keep)
 	poll(t, 5*time.Second, "the sweeper purging an expired session", func() bool {
 		_, err := h.s.Lookup(h.ctx, short.Token)
 		switch {

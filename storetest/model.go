@@ -50,6 +50,9 @@ type model struct {
 	ttl    time.Duration
 	maxTTL time.Duration
 	portal string
+	keep   time.Duration // retention of expired sessions
+	idle   time.Duration // idle timeout, 0 for none
+	limit  int           // sessions per member, 0 for no cap
 
 	stored  map[string]*modelSession // by ID: the sessions still stored, live or expired
 	issued  []*modelSession          // every session ever created, in order
@@ -73,8 +76,12 @@ func newModel(t *testing.T, rt *rapid.T, newStore newStoreFunc) *model {
 	if rapid.Bool().Draw(rt, "Secret") {
 		opts.Secret = []byte("property-test-secret")
 	}
+	opts.ExpiredRetention = rapid.SampledFrom([]time.Duration{0, -1, 30 * time.Minute}).Draw(rt, "ExpiredRetention")
+	opts.IdleTimeout = rapid.SampledFrom([]time.Duration{0, 0, 20 * time.Minute}).Draw(rt, "IdleTimeout")
+	opts.MaxSessionsPerMember = rapid.SampledFrom([]int{0, -1, 2}).Draw(rt, "MaxSessionsPerMember")
 	m := &model{ctx: context.Background(), clock: clock, stored: map[string]*modelSession{}}
 	m.prefix, m.ttl, m.maxTTL, m.portal = effectiveOptions(opts)
+	m.keep, m.idle, m.limit = lifecycleOptions(opts)
 	m.store = newStore(t, opts)
 	if m.store == nil {
 		rt.Fatalf("newStore returned a nil Store")
@@ -96,7 +103,73 @@ func (m *model) close(rt *rapid.T) {
 
 func (m *model) now() time.Time { return m.clock.Now() }
 
-func (m *model) live(s *modelSession) bool { return m.now().Before(s.want.ExpiresAt) }
+// live is the model's rule: before expires_at and, with an idle timeout,
+// used within it.
+func (m *model) live(s *modelSession) bool {
+	now := m.now()
+	if !now.Before(s.want.ExpiresAt) {
+		return false
+	}
+	return m.idle == 0 || now.Before(lastUsed(s.want).Add(m.idle))
+}
+
+// lastUsed is the session's last recorded use, or its creation.
+func lastUsed(s *sessionstore.MemberSession) time.Time {
+	if s.LastUsedAt != nil {
+		return *s.LastUsedAt
+	}
+	return s.CreatedAt
+}
+
+// touch records, as Lookup must, a use of the live session s at now when
+// its last recorded one is a tenth of the idle timeout old.
+func (m *model) touch(s *modelSession) {
+	now := utcMicro(m.now())
+	if m.idle > 0 && now.Sub(lastUsed(s.want)) >= m.idle/10 {
+		s.want.LastUsedAt = &now
+	}
+}
+
+// admit removes from the model what a Create for member must evict: the
+// oldest live sessions beyond limit-1 and the oldest expired ones beyond
+// limit.
+func (m *model) admit(member string) {
+	if m.limit == 0 {
+		return
+	}
+	var live, dead []*modelSession
+	for _, s := range m.stored {
+		if s.want.MemberID != member {
+			continue
+		}
+		if m.live(s) {
+			live = append(live, s)
+		} else {
+			dead = append(dead, s)
+		}
+	}
+	oldest := func(ss []*modelSession) {
+		sort.Slice(ss, func(i, j int) bool {
+			a, b := ss[i].want, ss[j].want
+			if !a.CreatedAt.Equal(b.CreatedAt) {
+				return a.CreatedAt.Before(b.CreatedAt)
+			}
+			return a.ID < b.ID
+		})
+	}
+	if len(live) >= m.limit {
+		oldest(live)
+		for _, s := range live[:len(live)-m.limit+1] {
+			delete(m.stored, s.want.ID)
+		}
+	}
+	if len(dead) > m.limit {
+		oldest(dead)
+		for _, s := range dead[:len(dead)-m.limit] {
+			delete(m.stored, s.want.ID)
+		}
+	}
+}
 
 func (m *model) actions() map[string]func(*rapid.T) {
 	return map[string]func(*rapid.T){
@@ -178,7 +251,7 @@ func (m *model) create(rt *rapid.T) {
 		Member:    m.members[c][i].Clone(),
 		Customer:  m.custs[c].Clone(),
 		ReturnURL: rapid.SampledFrom([]string{"", "https://example.com/back?x=1"}).Draw(rt, "ReturnURL"),
-		TTL:       rapid.SampledFrom([]time.Duration{0, 0, time.Microsecond, time.Minute, 30 * time.Minute, time.Hour, 2*time.Hour + 7*time.Microsecond, m.maxTTL}).Draw(rt, "ttl"),
+		TTL:       rapid.SampledFrom([]time.Duration{0, 0, time.Second, time.Minute, 30 * time.Minute, time.Hour, 2*time.Hour + 7*time.Microsecond, m.maxTTL}).Draw(rt, "ttl"),
 	}
 	field := ""
 	switch rapid.IntRange(0, 9).Draw(rt, "fault") {
@@ -186,7 +259,7 @@ func (m *model) create(rt *rapid.T) {
 		p.Customer = m.custs[(c+1)%poolCustomers].Clone()
 		field = "member.customer_id"
 	case 1:
-		p.TTL = rapid.SampledFrom([]time.Duration{-time.Nanosecond, -time.Hour, m.maxTTL + time.Microsecond}).Draw(rt, "bad ttl")
+		p.TTL = rapid.SampledFrom([]time.Duration{-time.Nanosecond, -time.Hour, time.Microsecond, time.Second - time.Nanosecond, m.maxTTL + time.Microsecond}).Draw(rt, "bad ttl")
 		field = "ttl"
 	case 2:
 		d := m.now().Add(-time.Hour)
@@ -216,6 +289,7 @@ func (m *model) create(rt *rapid.T) {
 			rt.Fatalf("Create returned a token a second time")
 		}
 	}
+	m.admit(s.MemberID)
 	want := copySession(s)
 	want.MemberPortalURL = ""
 	ms := &modelSession{want: want}
@@ -242,6 +316,7 @@ func (m *model) expectLookup(rt *rapid.T, tok string, s *modelSession) {
 	if err != nil {
 		rt.Fatalf("Lookup of live session %s: %v", s.want.ID, err)
 	}
+	m.touch(s)
 	checkPortalURL(rt, got.MemberPortalURL, m.portal, tok, s.want.Member.Email)
 	w := copySession(s.want)
 	w.MemberPortalURL = got.MemberPortalURL
@@ -367,8 +442,8 @@ func (m *model) extend(rt *rapid.T) {
 	} else {
 		id = s.want.ID
 	}
-	ttl := rapid.SampledFrom([]time.Duration{0, time.Microsecond, 10 * time.Minute, time.Hour, 2 * time.Hour, m.maxTTL, -time.Nanosecond, m.maxTTL + time.Microsecond}).Draw(rt, "ttl")
-	badTTL := ttl < 0 || ttl > m.maxTTL
+	ttl := rapid.SampledFrom([]time.Duration{0, time.Microsecond, time.Second, 10 * time.Minute, time.Hour, 2 * time.Hour, m.maxTTL, -time.Nanosecond, m.maxTTL + time.Microsecond}).Draw(rt, "ttl")
+	badTTL := ttl < 0 || ttl > m.maxTTL || (ttl > 0 && ttl < time.Second)
 	got, err := m.store.Extend(m.ctx, id, ttl)
 	var state error
 	switch {
@@ -400,7 +475,7 @@ func (m *model) extend(rt *rapid.T) {
 	if ttl == 0 {
 		ttl = m.ttl
 	}
-	s.want = extended(s.want, m.now(), ttl)
+	s.want = extended(s.want, m.now(), ttl, m.maxTTL, m.idle > 0)
 	checkSession(rt, "Extend", withoutToken(s.want), got)
 }
 
@@ -578,7 +653,7 @@ func (m *model) deleteExpired(rt *rapid.T) {
 	n, err := m.store.DeleteExpired(m.ctx)
 	want := 0
 	for id, s := range m.stored {
-		if !m.live(s) {
+		if !s.want.ExpiresAt.Add(m.keep).After(m.now()) {
 			want++
 			delete(m.stored, id)
 		}
@@ -589,7 +664,7 @@ func (m *model) deleteExpired(rt *rapid.T) {
 func (m *model) advance(rt *rapid.T) {
 	switch rapid.IntRange(0, 3).Draw(rt, "advance kind") {
 	case 0, 1:
-		d := rapid.SampledFrom([]time.Duration{time.Nanosecond, 999 * time.Nanosecond, time.Microsecond, time.Second, time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour, 3 * time.Hour}).Draw(rt, "duration")
+		d := rapid.SampledFrom([]time.Duration{time.Nanosecond, 999 * time.Nanosecond, time.Microsecond, time.Second, time.Minute, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour, 3 * time.Hour, 24 * time.Hour}).Draw(rt, "duration")
 		m.clock.Advance(d)
 	case 2:
 		m.clock.Advance(time.Duration(rapid.Int64Range(1, int64(2*time.Hour)).Draw(rt, "nanoseconds")))

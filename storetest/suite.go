@@ -50,6 +50,10 @@ func Run(t *testing.T, newStore func(t *testing.T, opts *sessionstore.Options) s
 		{"Context", contextTests},
 		{"Close", closeTests},
 		{"Sweeper", sweeperTests},
+		{"ExpiredRetention", retentionTests},
+		{"IdleTimeout", idleTests},
+		{"MaxSessionsPerMember", capTests},
+		{"AbsoluteLifetime", lifetimeTests},
 		{"Formatting", formattingTests},
 		{"Concurrency", concurrencyTests},
 	}
@@ -83,6 +87,8 @@ type harness struct {
 	ttl    time.Duration
 	maxTTL time.Duration
 	portal string
+	keep   time.Duration // how long expired sessions stay stored
+	idle   time.Duration // the idle timeout, 0 for none
 }
 
 // defaultOptions is what every store of the suite starts from.
@@ -110,6 +116,25 @@ func effectiveOptions(opts *sessionstore.Options) (prefix string, ttl, maxTTL ti
 	return prefix, ttl, maxTTL, portal
 }
 
+// lifecycleOptions returns the effective retention of expired sessions,
+// idle timeout and cap on sessions per member (0 for none) of opts.
+func lifecycleOptions(opts *sessionstore.Options) (keep, idle time.Duration, limit int) {
+	keep, idle, limit = opts.ExpiredRetention, opts.IdleTimeout, opts.MaxSessionsPerMember
+	switch {
+	case keep == 0:
+		keep = sessionstore.DefaultExpiredRetention
+	case keep < 0:
+		keep = 0
+	}
+	switch {
+	case limit == 0:
+		limit = sessionstore.DefaultMaxSessionsPerMember
+	case limit < 0:
+		limit = 0
+	}
+	return keep, idle, limit
+}
+
 // newHarness makes a store with the suite's default options changed by
 // configure, and closes it when t ends.
 func newHarness(t *testing.T, newStore newStoreFunc, configure ...func(*sessionstore.Options)) *harness {
@@ -121,6 +146,7 @@ func newHarness(t *testing.T, newStore newStoreFunc, configure ...func(*sessions
 	}
 	h := &harness{t: t, ctx: context.Background(), clock: clock, opts: opts}
 	h.prefix, h.ttl, h.maxTTL, h.portal = effectiveOptions(opts)
+	h.keep, h.idle, _ = lifecycleOptions(opts)
 	s := newStore(t, opts)
 	if s == nil {
 		t.Fatal("newStore returned a nil Store")

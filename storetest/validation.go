@@ -126,6 +126,8 @@ var rejectCases = []validationCase{
 	// TTL.
 	{"negative ttl", "ttl", func(p *sessionstore.CreateParams) { p.TTL = -time.Nanosecond }},
 	{"ttl over MaxTTL", "ttl", func(p *sessionstore.CreateParams) { p.TTL = sessionstore.DefaultMaxTTL + time.Microsecond }},
+	{"ttl under one second", "ttl", func(p *sessionstore.CreateParams) { p.TTL = time.Second - time.Microsecond }},
+	{"ttl of 3600 nanoseconds", "ttl", func(p *sessionstore.CreateParams) { p.TTL = 3600 }},
 	// Deleted customer.
 	{"deleted customer", "customer.deleted_at", func(p *sessionstore.CreateParams) {
 		d := StartTime().Add(-time.Hour)
@@ -200,7 +202,7 @@ var acceptCases = []validationCase{
 		p.ReturnURL = "http://localhost:3000/back?x=1&y=%20#frag"
 	}},
 	{"ttl of exactly MaxTTL", "", func(p *sessionstore.CreateParams) { p.TTL = sessionstore.DefaultMaxTTL }},
-	{"ttl of one microsecond", "", func(p *sessionstore.CreateParams) { p.TTL = time.Microsecond }},
+	{"ttl of one second", "", func(p *sessionstore.CreateParams) { p.TTL = time.Second }},
 	{"unicode strings", "", func(p *sessionstore.CreateParams) {
 		p.Member.Name = ptr("Zoë 山田 🙂")
 		p.Customer.Name = ptr("Ünïcode GmbH — 株式会社")

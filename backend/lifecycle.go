@@ -1,0 +1,113 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/memberkit/sessionstore"
+)
+
+// find returns the record of tok: stored under the hash of the current
+// secret, or under one of Options.PreviousSecrets, in which case it is moved
+// to the current hash first, so the next Lookup of tok is one read again.
+// The token itself never reaches an error.
+func (e *engine) find(ctx context.Context, tok string) (*Record, error) {
+	h := e.hasher.Sum(tok)
+	rec, err := e.b.Find(ctx, h)
+	if len(e.prev) == 0 || !errors.Is(err, sessionstore.ErrNotFound) {
+		return rec, err
+	}
+	for _, hasher := range e.prev {
+		old := hasher.Sum(tok)
+		if old == h {
+			continue
+		}
+		rec, err := e.b.Find(ctx, old)
+		if errors.Is(err, sessionstore.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		next := *rec
+		next.TokenHash = h
+		if err := e.b.Rehash(ctx, old, &next); err != nil {
+			return nil, err
+		}
+		return &next, nil
+	}
+	return nil, sessionstore.ErrNotFound
+}
+
+// touch records a use of the session id at now, unless a concurrent Lookup
+// already recorded one recently enough, and returns the record as stored
+// afterwards. A session that stopped being live meanwhile is its liveErr.
+func (e *engine) touch(ctx context.Context, id string, now time.Time) (*Record, error) {
+	var seen *Record
+	changes, err := e.b.Edit(ctx, Selector{Index: IndexID, Key: id}, func(cur *Record) (Op, *Record, error) {
+		seen = cur
+		if err := e.liveErr(cur, now); err != nil {
+			return Keep, nil, err
+		}
+		if !e.stale(cur, now) {
+			return Keep, nil, nil
+		}
+		next := *cur
+		next.LastUsedAt = now
+		return Put, &next, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(changes) == 1 && changes[0].New != nil {
+		return changes[0].New, nil
+	}
+	return seen, nil
+}
+
+// admit returns the Admission of a Create at now, or nil without a cap on
+// sessions per member. It makes room for the new session by evicting the
+// member's oldest live sessions beyond MaxSessionsPerMember-1, and bounds
+// what expired sessions the member leaves behind too: of those still kept
+// for ExpiredRetention, only the newest MaxSessionsPerMember stay, so a
+// member's storage is bounded whatever TTLs its sessions are made with.
+func (e *engine) admit(now time.Time) *Admission {
+	limit := e.opts.MaxSessionsPerMember
+	if limit <= 0 {
+		return nil
+	}
+	return &Admission{Limit: limit, Evict: func(stored []*Record) []*Record {
+		if len(stored) < limit {
+			return nil
+		}
+		var live, dead []*Record
+		for _, r := range stored {
+			if e.liveErr(r, now) == nil {
+				live = append(live, r)
+			} else {
+				dead = append(dead, r)
+			}
+		}
+		var evict []*Record
+		if len(live) >= limit {
+			slices.SortFunc(live, oldestFirst)
+			evict = append(evict, live[:len(live)-limit+1]...)
+		}
+		if len(dead) > limit {
+			slices.SortFunc(dead, oldestFirst)
+			evict = append(evict, dead[:len(dead)-limit]...)
+		}
+		return evict
+	}}
+}
+
+// oldestFirst orders records by creation, ties by ID.
+func oldestFirst(a, b *Record) int {
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
