@@ -20,6 +20,7 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/badger"
 	"github.com/memberkit/sessionstore/memory"
 	"github.com/memberkit/sessionstore/storetest"
