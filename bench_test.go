@@ -21,6 +21,7 @@ import (
 
 	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/badger"
+	"github.com/memberkit/sessionstore/internal/benchkit"
 	"github.com/memberkit/sessionstore/memory"
 	"github.com/memberkit/sessionstore/redis"
 	"github.com/memberkit/sessionstore/storetest"
@@ -145,37 +146,6 @@ func deleteRedisKeys(b *testing.B, c goredis.UniversalClient, prefix string) {
 	}
 }
 
-// footprintSizes are the sizes of the footprint and latency benchmarks:
-// 100k, and 1M with SESSIONSTORE_BENCH_LARGE=1; 10k under the race
-// detector, to keep a smoke run quick.
-func footprintSizes() []storetest.BenchSize {
-	if storetest.BenchRace() {
-		return []storetest.BenchSize{{Name: "10k", N: 10_000}}
-	}
-	sizes := []storetest.BenchSize{{Name: "100k", N: 100_000}}
-	if storetest.BenchLarge() {
-		sizes = append(sizes, storetest.BenchSize{Name: "1M", N: 1_000_000})
-	}
-	return sizes
-}
-
-// benchClock is a fake clock without a lock, so that concurrent lookups do
-// not contend on it.
-type benchClock struct{ ns atomic.Int64 }
-
-func newBenchClock() *benchClock {
-	c := &benchClock{}
-	c.Set(storetest.StartTime())
-	return c
-}
-
-func (c *benchClock) Now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *benchClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
-
-func benchStoreOptions(c *benchClock) *sessionstore.Options {
-	return &sessionstore.Options{PortalURL: storetest.PortalURL, Now: c.Now, SweepInterval: -1}
-}
-
 // BenchmarkFootprint reports what a stored session costs: heap-B/session
 // for the memory backend (the live heap the store adds, after GC), and
 // disk-B/session for Badger at 100k sessions (the space its closed
@@ -183,7 +153,7 @@ func benchStoreOptions(c *benchClock) *sessionstore.Options {
 // storetest.Bench: 5 per member, 50 per customer. ns/op is the time to fill
 // the store.
 func BenchmarkFootprint(b *testing.B) {
-	for i, size := range footprintSizes() {
+	for i, size := range benchkit.FootprintSizes() {
 		b.Run("memory/size="+size.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			var total float64
@@ -211,15 +181,15 @@ func BenchmarkFootprint(b *testing.B) {
 }
 
 func memoryHeapPerSession(b *testing.B, n int) float64 {
-	before := storetest.LiveHeap()
-	s, err := memory.New(benchStoreOptions(newBenchClock()))
+	before := benchkit.LiveHeap()
+	s, err := memory.New(benchkit.Options(benchkit.NewClock()))
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := storetest.BenchFill(s, 0, n, 0, nil); err != nil {
+	if err := benchkit.Fill(s, 0, n, 0, nil); err != nil {
 		b.Fatal(err)
 	}
-	after := storetest.LiveHeap()
+	after := benchkit.LiveHeap()
 	runtime.KeepAlive(s)
 	_ = s.Close()
 	return (float64(after) - float64(before)) / float64(n)
@@ -231,11 +201,11 @@ func badgerDiskPerSession(b *testing.B, n int) float64 {
 		b.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	s, err := badger.Open(dir, &badger.Options{Options: *benchStoreOptions(newBenchClock())})
+	s, err := badger.Open(dir, &badger.Options{Options: *benchkit.Options(benchkit.NewClock())})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := storetest.BenchFill(s, 0, n, 0, nil); err != nil {
+	if err := benchkit.Fill(s, 0, n, 0, nil); err != nil {
 		_ = s.Close()
 		b.Fatal(err)
 	}
@@ -290,7 +260,7 @@ func BenchmarkSweepLatency(b *testing.B) {
 		{"redis", newRedisBench, true},
 	}
 	for _, be := range backends {
-		for _, size := range footprintSizes() {
+		for _, size := range benchkit.FootprintSizes() {
 			b.Run(be.name+"/size="+size.Name, func(b *testing.B) {
 				if be.redis {
 					skipWithoutRedis(b)
@@ -304,14 +274,14 @@ func BenchmarkSweepLatency(b *testing.B) {
 
 func sweepLatency(b *testing.B, newStore func(*testing.B, *sessionstore.Options) sessionstore.Store, n int) {
 	ctx := context.Background()
-	clock := newBenchClock()
+	clock := benchkit.NewClock()
 	start := clock.Now()
-	s := newStore(b, benchStoreOptions(clock))
+	s := newStore(b, benchkit.Options(clock))
 	defer s.Close()
 	expired := n / 10
 	live := n - expired
 	tokens := make([]string, live)
-	if err := storetest.BenchFill(s, 0, live, 0, func(j int, sess *sessionstore.MemberSession) {
+	if err := benchkit.Fill(s, 0, live, 0, func(j int, sess *sessionstore.MemberSession) {
 		tokens[j] = sess.Token
 	}); err != nil {
 		b.Fatal(err)
@@ -327,7 +297,7 @@ func sweepLatency(b *testing.B, newStore func(*testing.B, *sessionstore.Options)
 	for b.Loop() {
 		b.StopTimer()
 		clock.Set(start)
-		if err := storetest.BenchFill(s, 1<<40, expired, time.Minute, nil); err != nil {
+		if err := benchkit.Fill(s, 1<<40, expired, time.Minute, nil); err != nil {
 			b.Fatal(err)
 		}
 		clock.Set(start.Add(2 * time.Minute))

@@ -14,19 +14,6 @@ import (
 	"github.com/memberkit/sessionstore/token"
 )
 
-// waitGoroutines waits, without sleeping on a timer of its own, until at
-// most n goroutines run, and reports whether that happened within a second.
-func waitGoroutines(n int) bool {
-	deadline := time.Now().Add(time.Second)
-	for time.Now().Before(deadline) {
-		if runtime.NumGoroutine() <= n {
-			return true
-		}
-		runtime.Gosched()
-	}
-	return runtime.NumGoroutine() <= n
-}
-
 func TestCloseStopsSweeper(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for range 20 {
@@ -41,9 +28,7 @@ func TestCloseStopsSweeper(t *testing.T) {
 			t.Fatalf("second Close: %v", err)
 		}
 	}
-	if !waitGoroutines(before) {
-		t.Fatalf("goroutines: %d before, %d after closing every store", before, runtime.NumGoroutine())
-	}
+	storetest.CheckGoroutines(t, before)
 }
 
 // failingBackend fails every call with errBackend.

@@ -5,11 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"runtime"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/backend"
+	"github.com/memberkit/sessionstore/internal/testkit"
 	"github.com/memberkit/sessionstore/storetest"
 )
 
@@ -37,230 +35,59 @@ func newTestBackend(t *testing.T, memTable int64) *storage {
 	return b
 }
 
-// record returns record n of member m of customer c, expiring at exp.
-func record(n, c, m int, exp time.Time) *backend.Record {
-	cust := storetest.NewCustomer(c)
-	cust.CreatedAt = cust.CreatedAt.Truncate(time.Microsecond)
-	cust.ModifiedAt = nil
-	mem := storetest.NewMember(cust.ID, m)
-	mem.CreatedAt = mem.CreatedAt.Truncate(time.Microsecond)
-	mem.ModifiedAt = nil
-	return &backend.Record{
-		ID:        fmt.Sprintf("00000000-0000-4000-8000-%012d", n),
-		TokenHash: sha256.Sum256(fmt.Appendf(nil, "token %d", n)),
-		CreatedAt: t0,
-		ExpiresAt: exp,
-		Member:    &mem,
-		Customer:  &cust,
-	}
-}
-
-func mustInsert(t testing.TB, b *storage, recs ...*backend.Record) {
+// newDiskBackend returns a backend on a DB in a fresh directory. Once the
+// test has closed it, the DB is opened again and checked: every record has
+// exactly its index entries and counters, and nothing else is stored.
+func newDiskBackend(t *testing.T) *storage {
 	t.Helper()
-	for _, r := range recs {
-		if err := b.Insert(context.Background(), r, nil); err != nil {
-			t.Fatalf("Insert: %v", err)
-		}
-	}
-}
-
-func ids(recs []*backend.Record) []string {
-	out := make([]string, len(recs))
-	for i, r := range recs {
-		out[i] = r.ID
-	}
-	slices.Sort(out)
-	return out
-}
-
-func TestBackendInsertFindSelect(t *testing.T) {
-	b := newTestBackend(t, 8<<20)
-	ctx := context.Background()
-	r1, r2, r3 := record(1, 1, 1, t0.Add(time.Hour)), record(2, 1, 2, t0.Add(time.Hour)), record(3, 2, 1, t0.Add(time.Hour))
-	mustInsert(t, b, r1, r2, r3)
-	got, err := b.Find(ctx, r2.TokenHash)
+	dir := t.TempDir()
+	opts := badgerdb.DefaultOptions(dir).WithLogger(nil)
+	db, err := badgerdb.Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, r2) {
-		t.Errorf("Find = %+v, want %+v", got, r2)
-	}
-	if _, err := b.Find(ctx, sha256.Sum256([]byte("unknown"))); !errors.Is(err, sessionstore.ErrNotFound) {
-		t.Errorf("Find of an unknown hash = %v", err)
-	}
-	for _, tc := range []struct {
-		sel  backend.Selector
-		want []string
-	}{
-		{backend.Selector{Index: backend.IndexID, Key: r3.ID}, []string{r3.ID}},
-		{backend.Selector{Index: backend.IndexID, Key: "nope"}, nil},
-		{backend.Selector{Index: backend.IndexMember, Key: r1.MemberID()}, []string{r1.ID}},
-		{backend.Selector{Index: backend.IndexCustomer, Key: r1.CustomerID()}, []string{r1.ID, r2.ID}},
-		{backend.Selector{Index: backend.IndexCustomer, Key: r3.CustomerID()}, []string{r3.ID}},
-		// A prefix of a key selects nothing.
-		{backend.Selector{Index: backend.IndexCustomer, Key: r3.CustomerID()[:10]}, nil},
-		{backend.Selector{Index: backend.IndexMember, Key: ""}, nil},
-	} {
-		recs, err := b.Select(ctx, tc.sel)
+	t.Cleanup(func() {
+		db, err := badgerdb.Open(opts)
 		if err != nil {
-			t.Fatalf("Select(%+v): %v", tc.sel, err)
+			t.Fatalf("reopening the DB: %v", err)
 		}
-		if recs == nil {
-			t.Errorf("Select(%+v) = nil, want an empty slice", tc.sel)
-		}
-		if got := ids(recs); !reflect.DeepEqual(got, tc.want) && len(got)+len(tc.want) > 0 {
-			t.Errorf("Select(%+v) = %v, want %v", tc.sel, got, tc.want)
-		}
-	}
-	if _, err := b.Select(ctx, backend.Selector{Index: 99}); err == nil {
+		defer db.Close()
+		checkConsistency(t, db, false)
+	})
+	return newStorage(db, true, -1)
+}
+
+// TestBackendSuite runs the backend-level suite on disk and in memory.
+func TestBackendSuite(t *testing.T) {
+	t.Run("Disk", func(t *testing.T) {
+		storetest.RunBackend(t, func(t *testing.T) backend.Backend { return newDiskBackend(t) })
+	})
+	t.Run("InMemory", func(t *testing.T) {
+		storetest.RunBackend(t, func(t *testing.T) backend.Backend { return newTestBackend(t, 8<<20) })
+	})
+}
+
+func TestBackendUnknownIndex(t *testing.T) {
+	b := newTestBackend(t, 8<<20)
+	if _, err := b.Select(context.Background(), backend.Selector{Index: 99}); err == nil {
 		t.Error("Select with an unknown index succeeded")
 	}
-	checkConsistency(t, b.db, false)
 }
 
-func TestBackendEdit(t *testing.T) {
+// TestBackendPurgeFloor: a record inserted with an expiry below the range
+// an earlier purge emptied is still purged.
+func TestBackendPurgeFloor(t *testing.T) {
 	b := newTestBackend(t, 8<<20)
 	ctx := context.Background()
-	var recs []*backend.Record
-	for i := range 6 {
-		recs = append(recs, record(i, 1, i%2, t0.Add(time.Duration(i)*time.Minute)))
+	for i := range 5 {
+		testkit.MustInsert(t, b, storetest.NewRecord(i, 1, i, t0.Add(time.Duration(i)*time.Minute)))
 	}
-	mustInsert(t, b, recs...)
-	member0 := backend.Selector{Index: backend.IndexMember, Key: recs[0].MemberID()}
-
-	// Selecting an ID that is not stored.
-	_, err := b.Edit(ctx, backend.Selector{Index: backend.IndexID, Key: "missing"}, func(*backend.Record) (backend.Op, *backend.Record, error) {
-		t.Error("fn called")
-		return backend.Keep, nil, nil
-	})
-	if !errors.Is(err, sessionstore.ErrNotFound) {
-		t.Errorf("Edit of a missing ID = %v", err)
+	if n, err := b.DeleteExpired(ctx, t0.Add(10*time.Minute), 100); err != nil || n != 5 {
+		t.Fatalf("DeleteExpired = %d, %v; want 5", n, err)
 	}
-
-	// An error aborts everything, and comes back as it is.
-	boom := &sessionstore.ValidationError{Field: "x", Reason: "boom"}
-	calls := 0
-	_, err = b.Edit(ctx, member0, func(cur *backend.Record) (backend.Op, *backend.Record, error) {
-		if calls++; calls == 3 {
-			return backend.Keep, nil, boom
-		}
-		return backend.Delete, nil, nil
-	})
-	if err != boom { //nolint:errorlint // the very error
-		t.Errorf("Edit = %v, want fn's error as it is", err)
-	}
-	if got, _ := b.Select(ctx, member0); len(got) != 3 {
-		t.Errorf("after an aborted edit, %d records, want 3", len(got))
-	}
-
-	// Keep everything: no change.
-	changes, err := b.Edit(ctx, member0, func(*backend.Record) (backend.Op, *backend.Record, error) {
-		return backend.Keep, nil, nil
-	})
-	if err != nil || len(changes) != 0 {
-		t.Errorf("Edit keeping all = %v, %v", changes, err)
-	}
-
-	// A replacement must keep the keys.
-	for name, mutate := range map[string]func(r *backend.Record){
-		"ID":       func(r *backend.Record) { r.ID = "other" },
-		"hash":     func(r *backend.Record) { r.TokenHash[0]++ },
-		"member":   func(r *backend.Record) { m := *r.Member; m.ID = "other"; r.Member = &m },
-		"customer": func(r *backend.Record) { c := *r.Customer; c.ID = "other"; r.Customer = &c },
-		"nil":      nil,
-	} {
-		_, err := b.Edit(ctx, member0, func(cur *backend.Record) (backend.Op, *backend.Record, error) {
-			if mutate == nil {
-				return backend.Put, nil, nil
-			}
-			next := *cur
-			mutate(&next)
-			return backend.Put, &next, nil
-		})
-		if !errors.Is(err, backend.ErrEditContract) {
-			t.Errorf("Put changing the %s: %v", name, err)
-		}
-	}
-
-	// Put: extend one, change another's member snapshot; delete a third.
-	renamed := *recs[2].Member
-	renamed.Email = "new@example.com"
-	changes, err = b.Edit(ctx, member0, func(cur *backend.Record) (backend.Op, *backend.Record, error) {
-		next := *cur
-		switch cur.ID {
-		case recs[0].ID:
-			next.ExpiresAt = t0.Add(10 * time.Hour)
-			next.ModifiedAt = t0.Add(time.Minute)
-		case recs[2].ID:
-			next.Member = &renamed
-		default:
-			return backend.Delete, nil, nil
-		}
-		return backend.Put, &next, nil
-	})
-	if err != nil || len(changes) != 3 {
-		t.Fatalf("Edit = %d changes, %v", len(changes), err)
-	}
-	for _, c := range changes {
-		if c.Old == nil || (c.Old.ID == recs[4].ID) != (c.New == nil) {
-			t.Errorf("change %+v", c)
-		}
-	}
-	got, err := b.Find(ctx, recs[0].TokenHash)
-	if err != nil || !got.ExpiresAt.Equal(t0.Add(10*time.Hour)) || !got.ModifiedAt.Equal(t0.Add(time.Minute)) {
-		t.Errorf("extended record = %+v, %v", got, err)
-	}
-	if got, err := b.Find(ctx, recs[2].TokenHash); err != nil || got.Member.Email != "new@example.com" {
-		t.Errorf("updated record = %+v, %v", got, err)
-	}
-	if _, err := b.Find(ctx, recs[4].TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
-		t.Errorf("deleted record: %v", err)
-	}
-	checkConsistency(t, b.db, false)
-
-	// The moved expiry entry: the extended record is not purged early.
-	if n, err := b.DeleteExpired(ctx, t0.Add(time.Hour), 100); err != nil || n != 4 {
-		t.Errorf("DeleteExpired = %d, %v; want 4", n, err)
-	}
-	if _, err := b.Find(ctx, recs[0].TokenHash); err != nil {
-		t.Errorf("extended record after the purge: %v", err)
-	}
-	checkConsistency(t, b.db, false)
-}
-
-func TestBackendDeleteExpiredCutoffAndLimit(t *testing.T) {
-	b := newTestBackend(t, 8<<20)
-	ctx := context.Background()
-	// Expiries before and after 1970 too: the keys must sort like times.
-	var recs []*backend.Record
-	for i, exp := range []time.Time{
-		time.Unix(-5000, 0).UTC(), time.Unix(-1, 999999000).UTC(), time.Unix(0, 0).UTC(),
-		t0, t0.Add(time.Microsecond), t0.Add(time.Second), t0.Add(time.Hour),
-	} {
-		recs = append(recs, record(i, i%2, i%3, exp))
-	}
-	rand.Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
-	mustInsert(t, b, recs...)
-	if n, err := b.DeleteExpired(ctx, time.Unix(-1, 0), 100); err != nil || n != 1 {
-		t.Errorf("DeleteExpired(-1s) = %d, %v; want 1", n, err)
-	}
-	if n, err := b.DeleteExpired(ctx, t0, 1); err != nil || n != 1 {
-		t.Errorf("DeleteExpired(t0, limit 1) = %d, %v; want 1", n, err)
-	}
-	// The cutoff is inclusive.
-	if n, err := b.DeleteExpired(ctx, t0, 100); err != nil || n != 2 {
-		t.Errorf("DeleteExpired(t0) = %d, %v; want 2", n, err)
-	}
-	if n, err := b.DeleteExpired(ctx, t0, 100); err != nil || n != 0 {
-		t.Errorf("DeleteExpired(t0) again = %d, %v; want 0", n, err)
-	}
-	if c := checkConsistency(t, b.db, false); c.records != 3 {
-		t.Errorf("%d records left, want 3", c.records)
-	}
-	// A record inserted below the purged range is still found.
-	mustInsert(t, b, record(100, 5, 5, time.Unix(-10000, 0).UTC()))
-	if n, err := b.DeleteExpired(ctx, t0.Add(time.Hour), 100); err != nil || n != 4 {
-		t.Errorf("DeleteExpired(t0+1h) = %d, %v; want 4", n, err)
+	testkit.MustInsert(t, b, storetest.NewRecord(100, 5, 5, time.Unix(-10000, 0).UTC()))
+	if n, err := b.DeleteExpired(ctx, t0, 100); err != nil || n != 1 {
+		t.Errorf("DeleteExpired below the purged range = %d, %v; want 1", n, err)
 	}
 	if n := countKeys(t, b.db, []byte(keyPrefix)); n != 0 {
 		t.Errorf("%d keys left", n)
@@ -276,9 +103,9 @@ func TestBackendLargeEdits(t *testing.T) {
 	const n = 1500
 	var recs []*backend.Record
 	for i := range n {
-		recs = append(recs, record(i, i%2, 0, t0.Add(time.Duration(i)*time.Second)))
+		recs = append(recs, storetest.NewRecord(i, i%2, 0, t0.Add(time.Duration(i)*time.Second)))
 	}
-	mustInsert(t, b, recs...)
+	testkit.MustInsert(t, b, recs...)
 	customer0 := backend.Selector{Index: backend.IndexCustomer, Key: recs[0].CustomerID()}
 
 	// A Put of every record of a customer, with a new expiry.
@@ -348,69 +175,6 @@ func mustSelect(t *testing.T, b *storage, sel backend.Selector) []*backend.Recor
 	return recs
 }
 
-// TestBackendEditSeesConcurrentInserts: an Edit of a group either sees an
-// Insert into it or is ordered before it, so a delete-all never leaves a
-// record that was inserted before it started.
-func TestBackendEditSeesConcurrentInserts(t *testing.T) {
-	b := newTestBackend(t, 8<<20)
-	ctx := context.Background()
-	var (
-		mu       sync.Mutex
-		inserted []*backend.Record
-		wg       sync.WaitGroup
-		next     = 0
-	)
-	stop := make(chan struct{})
-	for w := range 3 {
-		wg.Go(func() {
-			for i := w; ; i += 3 {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				r := record(i, 1, 1, t0.Add(time.Hour))
-				if err := b.Insert(ctx, r, nil); err != nil {
-					t.Error(err)
-					return
-				}
-				mu.Lock()
-				inserted = append(inserted, r)
-				mu.Unlock()
-			}
-		})
-	}
-	member := backend.Selector{Index: backend.IndexMember, Key: record(0, 1, 1, t0).MemberID()}
-	for range 30 {
-		for {
-			mu.Lock()
-			n := len(inserted) - next
-			mu.Unlock()
-			if n >= 3 {
-				break
-			}
-			runtime.Gosched()
-		}
-		mu.Lock()
-		before := inserted[next:]
-		next = len(inserted)
-		mu.Unlock()
-		if _, err := b.Edit(ctx, member, func(*backend.Record) (backend.Op, *backend.Record, error) {
-			return backend.Delete, nil, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range before {
-			if _, err := b.Find(ctx, r.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
-				t.Fatalf("a record inserted before the edit survived it: %v", err)
-			}
-		}
-	}
-	close(stop)
-	wg.Wait()
-	checkConsistency(t, b.db, false)
-}
-
 // TestBackendPurgeRacingWrites: purges running while records with random
 // expiries are inserted and extended lose nothing: the final purge of
 // everything leaves no key.
@@ -423,7 +187,7 @@ func TestBackendPurgeRacingWrites(t *testing.T) {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 1))
 			for i := w; i < n; i += 3 {
-				r := record(i, i%4, i%7, t0.Add(time.Duration(rng.IntN(3600))*time.Second))
+				r := storetest.NewRecord(i, i%4, i%7, t0.Add(time.Duration(rng.IntN(3600))*time.Second))
 				if err := b.Insert(ctx, r, nil); err != nil {
 					t.Error(err)
 					return
@@ -515,8 +279,8 @@ func TestKeyHelpers(t *testing.T) {
 func TestReplan(t *testing.T) {
 	b := newTestBackend(t, 8<<20)
 	ctx := context.Background()
-	recs := []*backend.Record{record(0, 1, 1, t0.Add(time.Hour)), record(1, 1, 1, t0.Add(time.Hour)), record(2, 1, 1, t0.Add(time.Hour))}
-	mustInsert(t, b, recs...)
+	recs := []*backend.Record{storetest.NewRecord(0, 1, 1, t0.Add(time.Hour)), storetest.NewRecord(1, 1, 1, t0.Add(time.Hour)), storetest.NewRecord(2, 1, 1, t0.Add(time.Hour))}
+	testkit.MustInsert(t, b, recs...)
 	member := backend.Selector{Index: backend.IndexMember, Key: recs[0].MemberID()}
 	del := func(*backend.Record) (backend.Op, *backend.Record, error) {
 		return backend.Delete, nil, nil

@@ -1,12 +1,9 @@
 package badger
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
-	"runtime"
 	"testing"
-	"time"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
@@ -232,24 +229,4 @@ func countKeys(t testing.TB, db *badgerdb.DB, prefix []byte) int {
 		t.Fatalf("counting keys: %v", err)
 	}
 	return n
-}
-
-// waitGoroutines waits, for a bounded time, until no more than n goroutines
-// run, and returns how many do.
-func waitGoroutines(n int) int {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		g := runtime.NumGoroutine()
-		if g <= n || time.Now().After(deadline) {
-			return g
-		}
-		runtime.Gosched()
-	}
-}
-
-// goroutineStacks returns the stacks of all goroutines, for a failure
-// message.
-func goroutineStacks() string {
-	buf := make([]byte, 1<<20)
-	return string(bytes.TrimSpace(buf[:runtime.Stack(buf, true)]))
 }

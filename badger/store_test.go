@@ -97,9 +97,7 @@ func TestCloseIdempotentAndClosedErrors(t *testing.T) {
 	if _, err := s.b.DeleteExpired(ctx, time.Now(), 10); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("backend DeleteExpired after Close = %v", err)
 	}
-	if g := waitGoroutines(before); g > before {
-		t.Errorf("%d goroutines after Close, %d before:\n%s", g, before, goroutineStacks())
-	}
+	storetest.CheckGoroutines(t, before)
 }
 
 func TestNoGoroutineLeakInMemory(t *testing.T) {
@@ -114,9 +112,7 @@ func TestNoGoroutineLeakInMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if g := waitGoroutines(before); g > before {
-		t.Errorf("%d goroutines after Close, %d before:\n%s", g, before, goroutineStacks())
-	}
+	storetest.CheckGoroutines(t, before)
 }
 
 func TestNewLeavesCallersDB(t *testing.T) {
@@ -151,9 +147,7 @@ func TestNewLeavesCallersDB(t *testing.T) {
 	if _, err := s.Lookup(ctx, ms.Token); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("Lookup after Close = %v", err)
 	}
-	if g := waitGoroutines(before); g > before {
-		t.Errorf("%d goroutines after Close, %d before", g, before)
-	}
+	storetest.CheckGoroutines(t, before)
 	// The caller's key is untouched and the store left nothing behind.
 	err = db.View(func(txn *badgerdb.Txn) error {
 		item, err := txn.Get([]byte("app:key"))

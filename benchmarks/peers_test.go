@@ -20,15 +20,17 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/badger"
+	"github.com/memberkit/sessionstore/internal/benchkit"
 	"github.com/memberkit/sessionstore/memory"
 	"github.com/memberkit/sessionstore/storetest"
 	"github.com/memberkit/sessionstore/token"
 )
 
 // The workload is storetest.Bench's: sessions of realistic team customers
-// (storetest.BenchFill: 5 per member, 50 per customer), at the sizes of
-// storetest.BenchSizes (1k, 100k; 1M with SESSIONSTORE_BENCH_LARGE=1; 1k
+// (benchkit.Fill: 5 per member, 50 per customer), at the sizes of
+// benchkit.Sizes (1k, 100k; 1M with SESSIONSTORE_BENCH_LARGE=1; 1k
 // only under the race detector). Every implementation holds the same
 // number of sessions of the same shape; each is a sub-benchmark
 // impl=NAME/size=N[/run=serial|parallel], so that benchstat -col /impl puts
@@ -73,7 +75,7 @@ type group struct {
 // runGroups runs every group's implementations at every size, as
 // impl=NAME/size=N, with /run=serial and /run=parallel sub-benchmarks when
 // withRun.
-func runGroups(b *testing.B, sizes []storetest.BenchSize, groups []group, withRun bool) {
+func runGroups(b *testing.B, sizes []benchkit.Size, groups []group, withRun bool) {
 	for _, g := range groups {
 		bases := map[int]*base{}
 		get := func(b *testing.B, n int) *base {
@@ -111,38 +113,12 @@ func runGroups(b *testing.B, sizes []storetest.BenchSize, groups []group, withRu
 	}
 }
 
-// order walks [0, n) in a fixed scattered order, as storetest.Bench does.
-type order struct{ i, n, stride int }
-
-func newOrder(n, start int) *order {
-	stride := max(1, n*618/1000)
-	for gcd(stride, n) != 1 {
-		stride++
-	}
-	return &order{i: start % n, n: n, stride: stride}
-}
-
-func (o *order) next() int {
-	i := o.i
-	if o.i += o.stride; o.i >= o.n {
-		o.i -= o.n
-	}
-	return i
-}
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
 func runSerial(b *testing.B, bs *base, impl string) {
 	op := bs.ops[impl]
-	ord := newOrder(bs.n, 0)
+	ord := benchkit.NewOrder(bs.n, 0)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := op(ord.next()); err != nil {
+		if err := op(ord.Next()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -154,9 +130,9 @@ func runParallel(b *testing.B, bs *base, impl string) {
 	b.ReportAllocs()
 	b.ResetTimer() // the base may just have been filled
 	b.RunParallel(func(pb *testing.PB) {
-		ord := newOrder(bs.n, int(goroutine.Add(1))*7919)
+		ord := benchkit.NewOrder(bs.n, int(goroutine.Add(1))*7919)
 		for pb.Next() {
-			if err := op(ord.next()); err != nil {
+			if err := op(ord.Next()); err != nil {
 				b.Error(err)
 				return
 			}
@@ -178,7 +154,7 @@ func runParallel(b *testing.B, bs *base, impl string) {
 //	scs-badgerstore-equiv-find         scs badgerstore's Find, reproduced (see BENCHMARKS.md)
 //	scs-badgerstore-equiv-find-decode  the same, then json.Unmarshal into a MemberSession
 func BenchmarkLookup(b *testing.B) {
-	runGroups(b, storetest.BenchSizes(), []group{
+	runGroups(b, benchkit.Sizes(), []group{
 		{buildFloor, []string{"floor"}, []string{"floor"}, false},
 		{buildScsMem, []string{"scs-memstore-find", "scs-memstore-find-decode"}, []string{"scs-memstore-find-decode"}, false},
 		{buildMemoryLookup, []string{"memory"}, []string{"memory"}, false},
@@ -207,8 +183,8 @@ func BenchmarkLookup(b *testing.B) {
 // come every few thousand writes, and a short run catches a varying number
 // of them.
 func BenchmarkCreate(b *testing.B) {
-	var sizes []storetest.BenchSize
-	for _, s := range storetest.BenchSizes() {
+	var sizes []benchkit.Size
+	for _, s := range benchkit.Sizes() {
 		if s.N <= 100_000 {
 			sizes = append(sizes, s)
 		}
@@ -232,7 +208,7 @@ func sessions(b *testing.B, n int, each func(j int, s *sessionstore.MemberSessio
 	b.Helper()
 	s := newMemory(b)
 	defer s.Close()
-	if err := storetest.BenchFill(s, 0, n, 0, each); err != nil {
+	if err := benchkit.Fill(s, 0, n, 0, each); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -373,7 +349,7 @@ func buildMemoryLookup(b *testing.B, n int) *base {
 // when it fails.
 func fillStore(b *testing.B, s sessionstore.Store, n int) []string {
 	tokens := make([]string, n)
-	if err := storetest.BenchFill(s, 0, n, 0, func(j int, sess *sessionstore.MemberSession) {
+	if err := benchkit.Fill(s, 0, n, 0, func(j int, sess *sessionstore.MemberSession) {
 		tokens[j] = sess.Token
 	}); err != nil {
 		_ = s.Close()
@@ -610,14 +586,14 @@ func buildScsBadger(b *testing.B, n int) *base {
 }
 
 // createParams returns the parameters of up to 1024 sessions of existing
-// members of a store filled by storetest.BenchFill with n sessions, in a
+// members of a store filled by benchkit.Fill with n sessions, in a
 // scattered order.
 func createParams(n int) []sessionstore.CreateParams {
 	members := n / 5
-	ord := newOrder(members, 0)
+	ord := benchkit.NewOrder(members, 0)
 	params := make([]sessionstore.CreateParams, min(1024, members))
 	for i := range params {
-		k := ord.next()
+		k := ord.Next()
 		c := storetest.NewCustomer(k / 10)
 		params[i] = sessionstore.CreateParams{
 			Member:    storetest.NewMember(c.ID, k%10),
@@ -631,7 +607,7 @@ func createParams(n int) []sessionstore.CreateParams {
 // buildCreate fills s and creates sessions for its members; closing the
 // base closes s, then calls closeFn.
 func buildCreate(b *testing.B, n int, impl string, s sessionstore.Store, closeFn func()) *base {
-	if err := storetest.BenchFill(s, 0, n, 0, nil); err != nil {
+	if err := benchkit.Fill(s, 0, n, 0, nil); err != nil {
 		_ = s.Close()
 		closeFn()
 		b.Fatal(err)
@@ -656,7 +632,7 @@ func buildCreate(b *testing.B, n int, impl string, s sessionstore.Store, closeFn
 func buildRawSet(b *testing.B, n int, impl string, counters bool) *base {
 	db, closeDB := openDB(b, rawOptions)
 	s := newBadgerOn(b, db)
-	if err := storetest.BenchFill(s, 0, n, 0, nil); err != nil {
+	if err := benchkit.Fill(s, 0, n, 0, nil); err != nil {
 		_ = s.Close()
 		closeDB()
 		b.Fatal(err)
@@ -732,19 +708,6 @@ func newID(seq uint64) string {
 	return string(out[:])
 }
 
-// heapSizes are the sizes of BenchmarkHeap: 100k, and 1M with
-// SESSIONSTORE_BENCH_LARGE=1; 10k under the race detector.
-func heapSizes() []storetest.BenchSize {
-	if storetest.BenchRace() {
-		return []storetest.BenchSize{{Name: "10k", N: 10_000}}
-	}
-	sizes := []storetest.BenchSize{{Name: "100k", N: 100_000}}
-	if storetest.BenchLarge() {
-		sizes = append(sizes, storetest.BenchSize{Name: "1M", N: 1_000_000})
-	}
-	return sizes
-}
-
 // BenchmarkHeap reports heap-B/session: the live heap a store holding size
 // sessions adds, after GC, per session, for the sessionstore memory store
 // and for scs's memstore keeping each session's JSON under its token. ns/op
@@ -756,7 +719,7 @@ func BenchmarkHeap(b *testing.B) {
 	}{
 		{"memory", func(b *testing.B, n int) any {
 			s := newMemory(b)
-			if err := storetest.BenchFill(s, 0, n, 0, nil); err != nil {
+			if err := benchkit.Fill(s, 0, n, 0, nil); err != nil {
 				b.Fatal(err)
 			}
 			return s
@@ -772,14 +735,14 @@ func BenchmarkHeap(b *testing.B) {
 	}
 	for _, im := range impls {
 		b.Run("impl="+im.name, func(b *testing.B) {
-			for _, size := range heapSizes() {
+			for _, size := range benchkit.FootprintSizes() {
 				b.Run("size="+size.Name, func(b *testing.B) {
 					var total float64
 					runs := 0
 					for b.Loop() {
-						before := storetest.LiveHeap()
+						before := benchkit.LiveHeap()
 						store := im.fill(b, size.N)
-						after := storetest.LiveHeap()
+						after := benchkit.LiveHeap()
 						runtime.KeepAlive(store)
 						if s, ok := store.(sessionstore.Store); ok {
 							_ = s.Close()

@@ -134,7 +134,7 @@ The raw results are in \`benchmarks/results/\`; \`go tool benchstat\` in
 
 ## Workload
 
-Every store holds *size* sessions shaped as \`storetest.BenchFill\` makes
+Every store holds *size* sessions shaped as \`storetest.Bench\` stores
 them: a realistic team customer (\`storetest.NewCustomer\`: metadata,
 billing address, tax ID; about 600 bytes as JSON) with 10 members of 5
 sessions each, every session with a return URL, PortalURL set, a fake

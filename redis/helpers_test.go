@@ -182,29 +182,6 @@ func newRecord(m sessionstore.Member, c sessionstore.Customer, now time.Time, tt
 	}
 }
 
-// sameRecord reports how a differs from b, or "".
-func sameRecord(a, b *backend.Record) string {
-	switch {
-	case a.ID != b.ID:
-		return "ID"
-	case a.TokenHash != b.TokenHash:
-		return "TokenHash"
-	case !a.CreatedAt.Equal(b.CreatedAt):
-		return "CreatedAt"
-	case !a.ModifiedAt.Equal(b.ModifiedAt):
-		return "ModifiedAt"
-	case !a.ExpiresAt.Equal(b.ExpiresAt):
-		return "ExpiresAt"
-	case a.ReturnURL != b.ReturnURL:
-		return "ReturnURL"
-	case !a.Member.Equal(*b.Member):
-		return "Member"
-	case !a.Customer.Equal(*b.Customer):
-		return "Customer"
-	}
-	return ""
-}
-
 // newTestBackend returns a backend on the shared server under a fresh
 // prefix, with a fake clock.
 func newTestBackend(t *testing.T) (*storage, *storetest.Clock, *goredis.Client, string) {

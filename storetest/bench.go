@@ -4,82 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/internal/benchkit"
 	"github.com/memberkit/sessionstore/token"
 )
 
-// BenchLargeEnv is the environment variable that adds the 1M-session size to
-// Bench (and to the footprint and latency benchmarks of the module) when set
-// to 1. Filling a million sessions takes a while and a few GB of memory, so
-// it is off by default.
-const BenchLargeEnv = "SESSIONSTORE_BENCH_LARGE"
-
-// BenchSize is one store size Bench runs at: Name is how sub-benchmarks
-// spell it ("size=" + Name), N the number of sessions stored beforehand.
-type BenchSize struct {
-	Name string
-	N    int
-}
-
-// BenchSizes returns the store sizes Bench runs at: 1k and 100k sessions,
-// and 1M when SESSIONSTORE_BENCH_LARGE=1. Under the race detector, which
-// makes the timings meaningless and filling a store ten times slower, it
-// returns 1k only, so that a smoke run (go test -race -bench .
-// -benchtime 1x) stays quick.
-func BenchSizes() []BenchSize {
-	if BenchRace() {
-		return []BenchSize{{"1k", 1_000}}
-	}
-	sizes := []BenchSize{{"1k", 1_000}, {"100k", 100_000}}
-	if BenchLarge() {
-		sizes = append(sizes, BenchSize{"1M", 1_000_000})
-	}
-	return sizes
-}
-
-// BenchLarge reports whether SESSIONSTORE_BENCH_LARGE=1.
-func BenchLarge() bool { return os.Getenv(BenchLargeEnv) == "1" }
-
-// BenchRace reports whether the running binary was built with the race
-// detector (go test -race), from its build information.
-func BenchRace() bool { return benchRace }
-
-var benchRace = func() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
-}()
-
-// The shape of the stored data: every member has benchPerMember sessions
-// and every customer benchMembersPerCustomer members, so a customer has
-// benchPerCustomer sessions.
 const (
-	benchPerMember          = 5
-	benchMembersPerCustomer = 10
-	benchPerCustomer        = benchPerMember * benchMembersPerCustomer
-
 	// benchExpired is how many expired sessions DeleteExpired purges per
 	// operation (benchExpiredRace under the race detector).
 	benchExpired     = 10_000
 	benchExpiredRace = 1_000
-
-	// benchReturnURL is the return URL of every benchmark session.
-	benchReturnURL = "https://acme.example.com/account/billing?tab=seats"
 
 	// benchExpiredCustomerBase numbers the customers of the expired
 	// sessions, far above those of the stored sessions.
@@ -101,7 +41,8 @@ const (
 //	DeleteExpired    DeleteExpired purging 10,000 expired sessions
 //	                 (1,000 under the race detector)
 //
-// at the sizes of BenchSizes. Every store holds size sessions: size/5
+// at 1k and 100k sessions (1M with SESSIONSTORE_BENCH_LARGE=1; 1k only
+// under the race detector, so that a smoke run stays quick). Every store holds size sessions: size/5
 // members with 5 sessions each, 10 members per customer (50 sessions), each
 // customer a realistic team customer (NewCustomer: metadata, billing
 // address, tax ID; about 600 bytes as JSON) and each session a return URL.
@@ -129,7 +70,7 @@ func Bench(b *testing.B, newStore func(b *testing.B, opts *sessionstore.Options)
 	shared := &benchShared{newStore: newStore, top: b, fixtures: map[int]*benchFixture{}}
 	ops := []struct {
 		name string
-		fn   func(b *testing.B, sh *benchShared, size BenchSize)
+		fn   func(b *testing.B, sh *benchShared, size benchkit.Size)
 	}{
 		{"Create", benchCreate},
 		{"LookupHit", benchLookupHit},
@@ -144,7 +85,7 @@ func Bench(b *testing.B, newStore func(b *testing.B, opts *sessionstore.Options)
 	}
 	for _, op := range ops {
 		b.Run(op.name, func(b *testing.B) {
-			for _, size := range BenchSizes() {
+			for _, size := range benchkit.Sizes() {
 				b.Run("size="+size.Name, func(b *testing.B) {
 					b.ReportAllocs()
 					op.fn(b, shared, size)
@@ -163,7 +104,7 @@ type benchShared struct {
 }
 
 // fixture returns the shared store of size, filling it on first use.
-func (sh *benchShared) fixture(b *testing.B, size BenchSize) *benchFixture {
+func (sh *benchShared) fixture(b *testing.B, size benchkit.Size) *benchFixture {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if fx := sh.fixtures[size.N]; fx != nil {
@@ -174,36 +115,12 @@ func (sh *benchShared) fixture(b *testing.B, size BenchSize) *benchFixture {
 	return fx
 }
 
-// benchClock is the fake clock of the benchmark stores. Unlike Clock it
-// takes no lock, so that LookupParallel measures the store and not the
-// clock's mutex.
-type benchClock struct{ ns atomic.Int64 }
-
-func newBenchClock() *benchClock {
-	c := &benchClock{}
-	c.ns.Store(StartTime().UnixNano())
-	return c
-}
-
-func (c *benchClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *benchClock) Set(t time.Time)         { c.ns.Store(t.UnixNano()) }
-func (c *benchClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
-// benchOptions are the options of every benchmark store.
-func benchOptions(clock *benchClock) *sessionstore.Options {
-	return &sessionstore.Options{
-		PortalURL:     PortalURL,
-		Now:           clock.Now,
-		SweepInterval: -1,
-	}
-}
-
 // benchFixture is a store filled with size sessions, and what the
 // benchmarks need to address them. Session j belongs to member j/5, member
 // k to customer k/10.
 type benchFixture struct {
 	s         sessionstore.Store
-	clock     *benchClock
+	clock     *benchkit.Clock
 	size      int
 	tokens    []string // by session
 	ids       []string // by session
@@ -217,29 +134,29 @@ func (fx *benchFixture) members() int { return len(fx.memberIDs) }
 // the benchmark that needs it, for failures.
 func newBenchFixture(b, owner *testing.B, newStore func(*testing.B, *sessionstore.Options) sessionstore.Store, size int) *benchFixture {
 	b.Helper()
-	if size <= 0 || size%benchPerCustomer != 0 {
-		b.Fatalf("storetest: bench size %d is not a positive multiple of %d", size, benchPerCustomer)
+	if size <= 0 || size%benchkit.PerCustomer != 0 {
+		b.Fatalf("storetest: bench size %d is not a positive multiple of %d", size, benchkit.PerCustomer)
 	}
-	clock := newBenchClock()
-	s := newStore(owner, benchOptions(clock))
+	clock := benchkit.NewClock()
+	s := newStore(owner, benchkit.Options(clock))
 	owner.Cleanup(func() { _ = s.Close() })
-	nc := size / benchPerCustomer
+	nc := size / benchkit.PerCustomer
 	fx := &benchFixture{
 		s:         s,
 		clock:     clock,
 		size:      size,
 		tokens:    make([]string, size),
 		ids:       make([]string, size),
-		memberIDs: make([]string, nc*benchMembersPerCustomer),
+		memberIDs: make([]string, nc*benchkit.MembersPerCustomer),
 		customers: make([]sessionstore.Customer, nc),
 	}
 	for c := range nc {
 		fx.customers[c] = NewCustomer(c)
-		for n := range benchMembersPerCustomer {
-			fx.memberIDs[c*benchMembersPerCustomer+n] = MemberID(fx.customers[c].ID, n)
+		for n := range benchkit.MembersPerCustomer {
+			fx.memberIDs[c*benchkit.MembersPerCustomer+n] = MemberID(fx.customers[c].ID, n)
 		}
 	}
-	err := BenchFill(s, 0, size, 0, func(j int, s *sessionstore.MemberSession) {
+	err := benchkit.Fill(s, 0, size, 0, func(j int, s *sessionstore.MemberSession) {
 		fx.tokens[j], fx.ids[j] = s.Token, s.ID
 	})
 	if err != nil {
@@ -249,133 +166,38 @@ func newBenchFixture(b, owner *testing.B, newStore func(*testing.B, *sessionstor
 	return fx
 }
 
-// BenchFill creates n sessions in s (n a multiple of 50) shaped as Bench
-// stores them: customers firstCustomer, firstCustomer+1, ... (NewCustomer),
-// 10 members each (NewMember), 5 sessions per member, every session with a
-// return URL and lifetime ttl (0: the store's default). It creates from a
-// few goroutines, each owning whole customers, and calls each, when not
-// nil, with every session Create returned: session j is session j%5 of
-// member j/5, which is member (j/5)%10 of customer firstCustomer+j/50. each
-// may be called concurrently for different j. It returns the first error.
-func BenchFill(s sessionstore.Store, firstCustomer, n int, ttl time.Duration, each func(j int, s *sessionstore.MemberSession)) error {
-	if n < 0 || n%benchPerCustomer != 0 {
-		return fmt.Errorf("storetest: BenchFill of %d sessions: not a multiple of %d", n, benchPerCustomer)
-	}
-	ctx := context.Background()
-	return benchEachCustomer(n/benchPerCustomer, func(c int) error {
-		cust := NewCustomer(firstCustomer + c)
-		for mn := range benchMembersPerCustomer {
-			m := NewMember(cust.ID, mn)
-			for i := range benchPerMember {
-				sess, err := s.Create(ctx, sessionstore.CreateParams{
-					Member: m, Customer: cust, ReturnURL: benchReturnURL, TTL: ttl,
-				})
-				if err != nil {
-					return err
-				}
-				if each != nil {
-					each((c*benchMembersPerCustomer+mn)*benchPerMember+i, sess)
-				}
-			}
-		}
-		return nil
-	})
-}
-
 // createMember creates the 5 sessions of member k again, after
 // RevokeMember, and records their tokens and IDs.
 func (fx *benchFixture) createMember(k int) error {
-	cust := fx.customers[k/benchMembersPerCustomer]
-	m := NewMember(cust.ID, k%benchMembersPerCustomer)
-	for i := range benchPerMember {
+	cust := fx.customers[k/benchkit.MembersPerCustomer]
+	m := NewMember(cust.ID, k%benchkit.MembersPerCustomer)
+	for i := range benchkit.PerMember {
 		s, err := fx.s.Create(context.Background(), sessionstore.CreateParams{
-			Member: m, Customer: cust, ReturnURL: benchReturnURL,
+			Member: m, Customer: cust, ReturnURL: benchkit.ReturnURL,
 		})
 		if err != nil {
 			return err
 		}
-		j := k*benchPerMember + i
+		j := k*benchkit.PerMember + i
 		fx.tokens[j], fx.ids[j] = s.Token, s.ID
 	}
 	return nil
 }
 
-// benchEachCustomer calls fn for every customer number in [0, n) from a few
-// goroutines, each owning whole customers (so that stores which order the
-// writes of one customer do not see conflicts), and returns the first
-// error.
-func benchEachCustomer(n int, fn func(c int) error) error {
-	workers := min(n, 4*runtime.GOMAXPROCS(0))
-	var (
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		errOnce  sync.Once
-		firstErr error
-		failed   atomic.Bool
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !failed.Load() {
-				c := int(next.Add(1) - 1)
-				if c >= n {
-					return
-				}
-				if err := fn(c); err != nil {
-					errOnce.Do(func() { firstErr = err })
-					failed.Store(true)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return firstErr
-}
-
-// benchOrder walks [0, n) in a fixed scattered order, so that consecutive
-// operations touch unrelated sessions as real traffic does.
-type benchOrder struct{ i, n, stride int }
-
-func newBenchOrder(n, start int) *benchOrder {
-	stride := max(1, n*618/1000)
-	for benchGCD(stride, n) != 1 {
-		stride++
-	}
-	return &benchOrder{i: start % n, n: n, stride: stride}
-}
-
-func (o *benchOrder) next() int {
-	i := o.i
-	o.i += o.stride
-	if o.i >= o.n {
-		o.i -= o.n
-	}
-	return i
-}
-
-func benchGCD(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
-func benchCreate(b *testing.B, sh *benchShared, size BenchSize) {
+func benchCreate(b *testing.B, sh *benchShared, size benchkit.Size) {
 	// Create grows its store, so it gets one of its own.
 	fx := newBenchFixture(b, b, sh.newStore, size.N)
 	ctx := context.Background()
 	const nParams = 1024
 	params := make([]sessionstore.CreateParams, 0, nParams)
-	ord := newBenchOrder(fx.members(), 0)
+	ord := benchkit.NewOrder(fx.members(), 0)
 	for range min(nParams, fx.members()) {
-		k := ord.next()
-		cust := fx.customers[k/benchMembersPerCustomer]
+		k := ord.Next()
+		cust := fx.customers[k/benchkit.MembersPerCustomer]
 		params = append(params, sessionstore.CreateParams{
-			Member:    NewMember(cust.ID, k%benchMembersPerCustomer),
+			Member:    NewMember(cust.ID, k%benchkit.MembersPerCustomer),
 			Customer:  cust,
-			ReturnURL: benchReturnURL,
+			ReturnURL: benchkit.ReturnURL,
 		})
 	}
 	i := 0
@@ -389,13 +211,13 @@ func benchCreate(b *testing.B, sh *benchShared, size BenchSize) {
 	}
 }
 
-func benchLookupHit(b *testing.B, sh *benchShared, size BenchSize) {
+func benchLookupHit(b *testing.B, sh *benchShared, size benchkit.Size) {
 	fx := sh.fixture(b, size)
 	ctx := context.Background()
-	ord := newBenchOrder(fx.size, 0)
+	ord := benchkit.NewOrder(fx.size, 0)
 	retained, transient := benchLookupAllocs(b, fx)
 	for b.Loop() {
-		if _, err := fx.s.Lookup(ctx, fx.tokens[ord.next()]); err != nil {
+		if _, err := fx.s.Lookup(ctx, fx.tokens[ord.Next()]); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -403,7 +225,7 @@ func benchLookupHit(b *testing.B, sh *benchShared, size BenchSize) {
 	b.ReportMetric(transient, "transient-allocs/op")
 }
 
-func benchLookupUnknown(b *testing.B, sh *benchShared, size BenchSize) {
+func benchLookupUnknown(b *testing.B, sh *benchShared, size benchkit.Size) {
 	fx := sh.fixture(b, size)
 	ctx := context.Background()
 	unknown := make([]string, 1024)
@@ -423,7 +245,7 @@ func benchLookupUnknown(b *testing.B, sh *benchShared, size BenchSize) {
 	}
 }
 
-func benchLookupMalformed(b *testing.B, sh *benchShared, size BenchSize) {
+func benchLookupMalformed(b *testing.B, sh *benchShared, size benchkit.Size) {
 	fx := sh.fixture(b, size)
 	ctx := context.Background()
 	bad := make([]string, min(1024, fx.size))
@@ -447,42 +269,42 @@ func benchLookupMalformed(b *testing.B, sh *benchShared, size BenchSize) {
 	}
 }
 
-func benchGet(b *testing.B, sh *benchShared, size BenchSize) {
+func benchGet(b *testing.B, sh *benchShared, size benchkit.Size) {
 	fx := sh.fixture(b, size)
 	ctx := context.Background()
-	ord := newBenchOrder(fx.size, 0)
+	ord := benchkit.NewOrder(fx.size, 0)
 	for b.Loop() {
-		if _, err := fx.s.Get(ctx, fx.ids[ord.next()]); err != nil {
+		if _, err := fx.s.Get(ctx, fx.ids[ord.Next()]); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func benchListByMember(b *testing.B, sh *benchShared, size BenchSize) {
+func benchListByMember(b *testing.B, sh *benchShared, size benchkit.Size) {
 	fx := sh.fixture(b, size)
 	ctx := context.Background()
-	ord := newBenchOrder(fx.members(), 0)
+	ord := benchkit.NewOrder(fx.members(), 0)
 	for b.Loop() {
-		ss, err := fx.s.ListByMember(ctx, fx.memberIDs[ord.next()])
+		ss, err := fx.s.ListByMember(ctx, fx.memberIDs[ord.Next()])
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(ss) != benchPerMember {
-			b.Fatalf("ListByMember returned %d sessions, want %d", len(ss), benchPerMember)
+		if len(ss) != benchkit.PerMember {
+			b.Fatalf("ListByMember returned %d sessions, want %d", len(ss), benchkit.PerMember)
 		}
 	}
 }
 
-func benchLookupParallel(b *testing.B, sh *benchShared, size BenchSize) {
+func benchLookupParallel(b *testing.B, sh *benchShared, size benchkit.Size) {
 	fx := sh.fixture(b, size)
 	ctx := context.Background()
 	var goroutine atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		// Each goroutine walks the tokens from its own starting point.
-		ord := newBenchOrder(fx.size, int(goroutine.Add(1))*7919)
+		ord := benchkit.NewOrder(fx.size, int(goroutine.Add(1))*7919)
 		for pb.Next() {
-			if _, err := fx.s.Lookup(ctx, fx.tokens[ord.next()]); err != nil {
+			if _, err := fx.s.Lookup(ctx, fx.tokens[ord.Next()]); err != nil {
 				b.Error(err)
 				return
 			}
@@ -490,7 +312,7 @@ func benchLookupParallel(b *testing.B, sh *benchShared, size BenchSize) {
 	})
 }
 
-func benchUpdateCustomer(b *testing.B, sh *benchShared, size BenchSize) {
+func benchUpdateCustomer(b *testing.B, sh *benchShared, size benchkit.Size) {
 	fx := sh.fixture(b, size)
 	ctx := context.Background()
 	// Each operation changes the customer's name, back and forth.
@@ -501,22 +323,22 @@ func benchUpdateCustomer(b *testing.B, sh *benchShared, size BenchSize) {
 		renamed[c].Name = &name
 	}
 	variants := [2][]sessionstore.Customer{renamed, fx.customers}
-	ord := newBenchOrder(len(fx.customers), 0)
+	ord := benchkit.NewOrder(len(fx.customers), 0)
 	i := 0
 	for b.Loop() {
-		c := ord.next()
+		c := ord.Next()
 		n, err := fx.s.UpdateCustomer(ctx, variants[(i/len(fx.customers))%2][c])
 		if err != nil {
 			b.Fatal(err)
 		}
-		if n != benchPerCustomer {
-			b.Fatalf("UpdateCustomer changed %d sessions, want %d", n, benchPerCustomer)
+		if n != benchkit.PerCustomer {
+			b.Fatalf("UpdateCustomer changed %d sessions, want %d", n, benchkit.PerCustomer)
 		}
 		i++
 	}
 }
 
-func benchRevokeMember(b *testing.B, sh *benchShared, size BenchSize) {
+func benchRevokeMember(b *testing.B, sh *benchShared, size benchkit.Size) {
 	fx := sh.fixture(b, size)
 	ctx := context.Background()
 	batch := max(1, fx.members()/10)
@@ -529,15 +351,15 @@ func benchRevokeMember(b *testing.B, sh *benchShared, size BenchSize) {
 		}
 		revoked = revoked[:0]
 	}
-	ord := newBenchOrder(fx.members(), 0)
+	ord := benchkit.NewOrder(fx.members(), 0)
 	for b.Loop() {
-		k := ord.next()
+		k := ord.Next()
 		n, err := fx.s.RevokeMember(ctx, fx.memberIDs[k])
 		if err != nil {
 			b.Fatal(err)
 		}
-		if n != benchPerMember {
-			b.Fatalf("RevokeMember removed %d sessions, want %d", n, benchPerMember)
+		if n != benchkit.PerMember {
+			b.Fatalf("RevokeMember removed %d sessions, want %d", n, benchkit.PerMember)
 		}
 		revoked = append(revoked, k)
 		if len(revoked) == batch {
@@ -549,21 +371,21 @@ func benchRevokeMember(b *testing.B, sh *benchShared, size BenchSize) {
 	restore()
 }
 
-func benchDeleteExpired(b *testing.B, sh *benchShared, size BenchSize) {
+func benchDeleteExpired(b *testing.B, sh *benchShared, size benchkit.Size) {
 	fx := sh.fixture(b, size)
 	ctx := context.Background()
 	// The expired sessions belong to customers of their own. They live a
 	// minute; the clock moves two minutes ahead for the purge and back
 	// afterwards, well within the stored sessions' hour.
 	expired := benchExpired
-	if BenchRace() {
+	if benchkit.Race() {
 		expired = benchExpiredRace
 	}
 	start := fx.clock.Now()
 	for b.Loop() {
 		b.StopTimer()
 		fx.clock.Set(start)
-		if err := BenchFill(fx.s, benchExpiredCustomerBase, expired, time.Minute, nil); err != nil {
+		if err := benchkit.Fill(fx.s, benchExpiredCustomerBase, expired, time.Minute, nil); err != nil {
 			b.Fatal(err)
 		}
 		fx.clock.Advance(2 * time.Minute)
@@ -589,12 +411,12 @@ func benchLookupAllocs(b *testing.B, fx *benchFixture) (retained, transient floa
 	const k = 4096
 	ctx := context.Background()
 	keep := make([]*sessionstore.MemberSession, k)
-	ord := newBenchOrder(fx.size, 1)
+	ord := benchkit.NewOrder(fx.size, 1)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for i := range keep {
-		s, err := fx.s.Lookup(ctx, fx.tokens[ord.next()])
+		s, err := fx.s.Lookup(ctx, fx.tokens[ord.Next()])
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -606,14 +428,4 @@ func benchLookupAllocs(b *testing.B, fx *benchFixture) (retained, transient floa
 	total := float64(after.Mallocs-before.Mallocs) / k
 	retained = (float64(after.HeapObjects) - float64(before.HeapObjects)) / k
 	return retained, total - retained
-}
-
-// LiveHeap returns the bytes of live heap after two garbage collections,
-// for footprint benchmarks that compare it before and after filling a store.
-func LiveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }

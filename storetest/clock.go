@@ -3,14 +3,14 @@ package storetest
 import (
 	"sync"
 	"time"
+
+	"github.com/memberkit/sessionstore/internal/fixture"
 )
 
 // StartTime returns the instant every suite clock starts at:
 // 2026-01-20T10:00:00.123456789Z. Its nanoseconds below the microsecond
 // make any store that forgets to truncate times visible.
-func StartTime() time.Time {
-	return time.Date(2026, time.January, 20, 10, 0, 0, 123456789, time.UTC)
-}
+func StartTime() time.Time { return fixture.StartTime() }
 
 // Clock is a fake clock for Options.Now. It stands still until Advance or
 // Set moves it. It is safe for concurrent use.

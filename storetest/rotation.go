@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"testing"
 	"time"
 
 	"github.com/memberkit/sessionstore"
@@ -20,9 +19,8 @@ func (shared) Close() error { return nil }
 // the old secret (or none) authenticate under the new one while the old is
 // in PreviousSecrets, are stored again under the new one on first use, and
 // then need the old secret no more.
-func testRotation(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
-	b := newBackend(t)
-	t.Cleanup(func() { _ = b.Close() })
+func testRotation(bh *backendHarness) {
+	t, b := bh.t, bh.b
 	clock := NewClock(StartTime())
 	open := func(secret []byte, previous ...[]byte) sessionstore.Store {
 		t.Helper()

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/internal/fixture"
 	"github.com/memberkit/sessionstore/token"
 )
 
-// PortalURL is the Options.PortalURL the suite configures unless a test
-// says otherwise.
-const PortalURL = "https://polar.sh/acme/portal"
+// PortalURL is the Options.PortalURL the suite and Bench configure unless
+// a test says otherwise: https://polar.sh/acme/portal.
+const PortalURL = fixture.PortalURL
 
 // Run runs the whole conformance suite against the stores newStore makes,
 // one named subtest per rule. Each subtest builds its own Options (a fake
