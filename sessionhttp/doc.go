@@ -1,40 +1,74 @@
 // Package sessionhttp authenticates HTTP requests with member sessions from a
 // sessionstore.Store, using net/http only.
 //
+// New returns an Auth, one value for a whole application: Required,
+// Optional and Role guard routes in those modes, SignIn signs in a member
+// the application authenticated itself, Extend keeps a session (and its
+// cookie) alive longer, and Logout and LogoutEverywhere sign out. Middleware
+// is the older one-mode shortcut, New followed by Required or Optional.
+//
 // # Tokens
 //
-// Middleware finds the session token, in this order:
+// The middleware finds the session token, in this order:
 //
 //  1. an "Authorization: Bearer <token>" header, which wins over everything
 //     else (API clients);
 //  2. on a GET or HEAD request, the member_session_token query parameter of a
 //     portal link (sessionstore's member_portal_url);
-//  3. the session cookie (Options.CookieName, default "member_session").
+//  3. the session cookie (Options.Cookie.Name, see Cookie).
 //
-// A portal link is exchanged rather than served: the token is looked up, an
-// HttpOnly, Secure, SameSite=Lax cookie with Path=/ that expires with the
-// session is set, and the browser is redirected (303 See Other) to the same
-// URL without the member_session_token and email parameters, so that the
-// token leaves the address bar, the back/forward list and any later Referer
-// header. The redirect and every error response carry
-// "Cache-Control: no-store" and "Referrer-Policy: no-referrer".
+// # One session per device
+//
+// A portal link is exchanged rather than served. Its token is looked up,
+// and a new session is created for this browser with the link's member,
+// customer and return URL: its own token, in an HttpOnly cookie. The
+// browser is redirected (303 See Other) to the same URL without the
+// member_session_token and email parameters, so that no token stays in the
+// address bar, the back/forward list or a later Referer header. The
+// redirect and every error response carry "Cache-Control: no-store" and
+// "Referrer-Policy: no-referrer"; the link's token is never in a response.
+//
+// Lifetime rule: a device session ends when its link does. Its TTL is the
+// link's remaining life, in whole seconds, so it never outlives the link
+// and so never the store's TTL and MaxTTL rules the link was made under; a
+// link with less than a second left is answered as expired. The
+// application may lengthen a device session with Extend, within the
+// store's MaxTTL.
+//
+// So "Sign out" (Logout) ends one browser's session and nothing else, and
+// "Sign out everywhere" (LogoutEverywhere) revokes every session of the
+// member, the links included. A link may be exchanged any number of times
+// until it expires, as in Polar; Options.OneTimeLinks makes the first
+// exchange revoke it. When a browser signs in again (another link, or
+// SignIn), the session its cookie held is revoked: one browser, one
+// session. Options.OnSignIn is called for each new browser session, for
+// example to record DeviceLabel(r.UserAgent()) for a "your sessions" page.
 //
 // On success the session is in the request context; FromContext returns it.
 // Its Token and MemberPortalURL are cleared, so a handler that writes the
 // session out cannot leak the token.
+//
+// # Caching
+//
+// Every response through the middleware carries "Vary: Cookie", and every
+// authenticated one "Cache-Control: private, no-store" (a handler may
+// replace it; Options.AllowCaching turns both off). Responses that set or
+// clear the cookie carry "Cache-Control: no-store".
 //
 // # Errors
 //
 // A request that does not authenticate is answered by Options.ErrorHandler,
 // or by WriteError, which writes a JSON body {"error": code} with:
 //
-//	code              status  meaning
-//	missing_token     401     no token in the request
-//	malformed_token   401     a token of the wrong shape (never reached storage)
-//	invalid_token     401     unknown or revoked token, or deleted customer
-//	expired           401     the session has expired
-//	forbidden         403     RequireRole: the member lacks the role
-//	unavailable       503     the store failed (backend error, store closed)
+//	code                status  meaning
+//	missing_token       401     no token in the request
+//	malformed_token     401     a token of the wrong shape (never reached storage)
+//	invalid_token       401     unknown or revoked token, or deleted customer
+//	expired             401     the session has expired
+//	forbidden           403     Role, RequireRole: the member lacks the role
+//	cross_origin        403     Logout, LogoutEverywhere: a cross-origin request
+//	method_not_allowed  405     Logout, LogoutEverywhere: not POST or DELETE
+//	unavailable         503     the store failed (backend error, store closed)
 //
 // 401 responses carry "WWW-Authenticate: Bearer" for a missing token and
 // `Bearer error="invalid_token"` for the other three codes (RFC 6750). A
@@ -46,14 +80,14 @@
 // # Secrecy
 //
 // The raw token appears in no log line, error message or response body or
-// header written by this package, except the Set-Cookie header of the
-// portal-link exchange, which is how the browser receives its credential.
-// Tokens are never compared here: the store looks them up by hash.
+// header written by this package, except the Set-Cookie header that hands a
+// browser its own session's token. Tokens are never compared here: the
+// store looks them up by hash.
 //
 // # Cross-site requests
 //
-// The cookie is SameSite=Lax, so browsers do not send it on cross-site POST
-// requests. Handlers that change state on a cookie-authenticated request
-// (Logout, LogoutEverywhere, your own forms) should still be wrapped in a
-// cross-origin check such as net/http.CrossOriginProtection.
+// The cookie is SameSite=Lax by default, so browsers do not send it on
+// cross-site POST requests. Logout and LogoutEverywhere also run
+// net/http's CrossOriginProtection themselves (Options.CrossOriginProtection).
+// Wrap your own state-changing handlers in it too.
 package sessionhttp

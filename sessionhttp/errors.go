@@ -23,6 +23,12 @@ const (
 	CodeExpired = "expired"
 	// CodeForbidden means the member has none of the roles RequireRole asks for.
 	CodeForbidden = "forbidden"
+	// CodeCrossOrigin means Logout or LogoutEverywhere refused a request
+	// from another origin (see Options.CrossOriginProtection).
+	CodeCrossOrigin = "cross_origin"
+	// CodeMethodNotAllowed means Logout or LogoutEverywhere got a method
+	// other than POST or DELETE; the Allow header lists those.
+	CodeMethodNotAllowed = "method_not_allowed"
 	// CodeUnavailable means the store failed; the token may well be valid.
 	CodeUnavailable = "unavailable"
 )
@@ -34,6 +40,11 @@ var (
 	ErrMissingToken = errors.New("sessionhttp: no session token")
 	// ErrForbidden reports a member without any of the required roles.
 	ErrForbidden = errors.New("sessionhttp: member lacks the required role")
+	// ErrCrossOrigin reports a sign-out request from another origin.
+	ErrCrossOrigin = errors.New("sessionhttp: cross-origin request")
+	// ErrMethodNotAllowed reports a sign-out request that is not a POST or
+	// DELETE.
+	ErrMethodNotAllowed = errors.New("sessionhttp: method not allowed")
 )
 
 // Source tells where the middleware found a token.
@@ -61,8 +72,8 @@ type Error struct {
 	// was none, or for CodeForbidden.
 	Source Source
 	// Err is the cause: a sessionstore sentinel (ErrExpired, ErrNotFound,
-	// ErrMalformedToken), ErrMissingToken, ErrForbidden, or the store's
-	// error for CodeUnavailable.
+	// ErrMalformedToken), ErrMissingToken, ErrForbidden, ErrCrossOrigin,
+	// ErrMethodNotAllowed, or the store's error for CodeUnavailable.
 	Err error
 }
 
@@ -79,15 +90,18 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // StatusCode returns the HTTP status for the error's code: 401 for the token
-// codes, 403 for CodeForbidden, 503 for CodeUnavailable and anything else.
+// codes, 403 for CodeForbidden and CodeCrossOrigin, 405 for
+// CodeMethodNotAllowed, 503 for CodeUnavailable and anything else.
 func (e *Error) StatusCode() int { return statusOf(e.Code) }
 
 func statusOf(code string) int {
 	switch code {
 	case CodeMissingToken, CodeMalformedToken, CodeInvalidToken, CodeExpired:
 		return http.StatusUnauthorized
-	case CodeForbidden:
+	case CodeForbidden, CodeCrossOrigin:
 		return http.StatusForbidden
+	case CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	default:
 		return http.StatusServiceUnavailable
 	}
@@ -97,7 +111,8 @@ func statusOf(code string) int {
 // else the code a Store error maps to (sessionstore.ErrExpired is
 // CodeExpired, ErrMalformedToken CodeMalformedToken, ErrNotFound
 // CodeInvalidToken, ErrMissingToken CodeMissingToken, ErrForbidden
-// CodeForbidden, anything else CodeUnavailable). Code(nil) is "".
+// CodeForbidden, ErrCrossOrigin CodeCrossOrigin, ErrMethodNotAllowed
+// CodeMethodNotAllowed, anything else CodeUnavailable). Code(nil) is "".
 func Code(err error) string {
 	if err == nil {
 		return ""
@@ -122,6 +137,10 @@ func codeOf(err error) string {
 		return CodeMissingToken
 	case errors.Is(err, ErrForbidden):
 		return CodeForbidden
+	case errors.Is(err, ErrCrossOrigin):
+		return CodeCrossOrigin
+	case errors.Is(err, ErrMethodNotAllowed):
+		return CodeMethodNotAllowed
 	default:
 		return CodeUnavailable
 	}

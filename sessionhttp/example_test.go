@@ -41,9 +41,9 @@ func newExampleStore() (*memory.Store, *sessionstore.MemberSession) {
 	return store, s
 }
 
-// A member follows a portal link: the middleware sets the session cookie and
-// redirects to the same URL without the token. The cookie then
-// authenticates.
+// A member follows a portal link: the middleware creates a session for
+// this browser, sets its cookie and redirects to the same URL without the
+// token. The cookie then authenticates.
 func ExampleMiddleware() {
 	store, s := newExampleStore()
 	defer store.Close()
@@ -63,6 +63,7 @@ func ExampleMiddleware() {
 	cookie := rec.Result().Cookies()[0]
 	fmt.Println(rec.Code, rec.Header().Get("Location"))
 	fmt.Println(cookie.Name, cookie.HttpOnly, cookie.Secure, cookie.SameSite == http.SameSiteLaxMode, cookie.MaxAge)
+	fmt.Println("the browser has a token of its own:", cookie.Value != s.Token)
 
 	// 2. The redirected request, with the cookie.
 	req := httptest.NewRequest(http.MethodGet, rec.Header().Get("Location"), nil)
@@ -72,7 +73,8 @@ func ExampleMiddleware() {
 	fmt.Println(rec.Code, rec.Body)
 	// Output:
 	// 303 /portal
-	// member_session true true true 3600
+	// __Host-member_session true true true 3600
+	// the browser has a token of its own: true
 	// 200 Hello, Jane Doe (owner)
 }
 
@@ -124,12 +126,16 @@ func ExampleOptions_errorHandler() {
 	// 401 <h1>This link is not valid</h1>
 }
 
-// RequireRole lets only owners through.
-func ExampleRequireRole() {
+// One Auth guards routes in different modes: Role lets only owners through.
+func ExampleAuth_Role() {
 	store, s := newExampleStore()
 	defer store.Close()
+	auth, err := sessionhttp.New(store, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	team := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "team page") })
-	h := sessionhttp.Middleware(store, nil)(sessionhttp.RequireRole(sessionstore.RoleOwner)(team))
+	h := auth.Role(sessionstore.RoleOwner)(team)
 
 	req := httptest.NewRequest(http.MethodGet, "/portal/team", nil)
 	req.Header.Set("Authorization", "Bearer "+s.Token)
@@ -150,7 +156,7 @@ func ExampleLogout() {
 
 	for _, accept := range []string{"text/html", "application/json"} {
 		req := httptest.NewRequest(http.MethodPost, "/logout", nil)
-		req.AddCookie(&http.Cookie{Name: sessionhttp.DefaultCookieName, Value: s.Token})
+		req.AddCookie(&http.Cookie{Name: sessionhttp.DefaultSecureCookieName, Value: s.Token})
 		req.Header.Set("Accept", accept)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
@@ -162,6 +168,24 @@ func ExampleLogout() {
 	// 303 /signed-out -1
 	// 204  -1
 	// sessionstore: session not found
+}
+
+// DeviceLabel names the browser and system of a User-Agent header, for a
+// "your sessions" page, without echoing the header.
+func ExampleDeviceLabel() {
+	for _, ua := range []string{
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+		"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+		"<script>alert(1)</script>",
+	} {
+		fmt.Println(sessionhttp.DeviceLabel(ua))
+	}
+	// Output:
+	// Safari on iPhone
+	// Edge on Windows
+	// Firefox on Linux
+	// Unknown device
 }
 
 // Code maps errors, including the store's own sentinels, to error codes.

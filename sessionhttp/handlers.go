@@ -11,21 +11,22 @@ import (
 )
 
 // RequireRole returns middleware that lets through only requests whose
-// session (from Middleware, which must run first) belongs to a member with
-// one of roles. Others are answered 403 with CodeForbidden, and a request
-// without a session 401 with CodeMissingToken, through the middleware's
-// error handler. With no roles at all, every request is refused.
+// session (from the middleware, which must run first) belongs to a member
+// with one of roles. Others are answered 403 with CodeForbidden, and a
+// request without a session 401 with CodeMissingToken, through the
+// middleware's error handler. With no roles at all, every request is
+// refused. Auth.Role combines it with Auth.Required.
 func RequireRole(roles ...sessionstore.MemberRole) func(http.Handler) http.Handler {
 	roles = slices.Clone(roles)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s, cfg := fromCtx(r.Context())
-			if s == nil {
-				cfg.fail(w, r, &Error{Code: CodeMissingToken, Err: ErrMissingToken})
+			v := valueOf(r.Context())
+			if v.session == nil {
+				v.auth.fail(w, r, &Error{Code: CodeMissingToken, Err: ErrMissingToken})
 				return
 			}
-			if !slices.Contains(roles, s.Member.Role) {
-				cfg.fail(w, r, &Error{Code: CodeForbidden, Err: ErrForbidden})
+			if !slices.Contains(roles, v.session.Member.Role) {
+				v.auth.fail(w, r, &Error{Code: CodeForbidden, Err: ErrForbidden})
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -33,77 +34,88 @@ func RequireRole(roles ...sessionstore.MemberRole) func(http.Handler) http.Handl
 	}
 }
 
-// Logout returns a handler that signs the request's member out of this
-// session: it revokes the session from the context (see Middleware), clears
+// Logout returns a handler that signs the request's browser out: it revokes
+// the session from the context (see Middleware) and nothing else, clears
 // the session cookie (Max-Age 0) and answers 303 See Other to
 // Options.SignedOutURL when the request's Accept header prefers HTML and
 // that option is set, else 204 No Content.
 //
-// It accepts POST and DELETE only (405 otherwise), so that a link or an
-// image cannot sign anyone out. A request without a session is already
-// signed out: it gets the same answer, so signing out twice is not an
-// error; run the middleware with Options.Optional to let such requests
-// reach the handler. A store failure is 503 and leaves the cookie in place,
-// since the session still works.
-func Logout(store sessionstore.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !allowMethod(w, r) {
-			return
-		}
-		s, cfg := fromCtx(r.Context())
-		if s != nil {
-			if err := store.Revoke(r.Context(), s.ID); err != nil && !errors.Is(err, sessionstore.ErrNotFound) {
-				cfg.logFailure(r, "revoke failed", err)
-				cfg.fail(w, r, &Error{Code: CodeUnavailable, Err: err})
-				return
-			}
-		}
-		cfg.signedOut(w, r)
-	})
-}
+// It accepts POST and DELETE only (405 with CodeMethodNotAllowed and an
+// Allow header otherwise), so that a link or an image cannot sign anyone
+// out, and refuses a cross-origin request (403 with CodeCrossOrigin, see
+// Options.CrossOriginProtection). A request without a session, or with a
+// stale cookie, is already signed out: its cookie is cleared and it gets
+// the same answer, so signing out twice is not an error (the middleware
+// lets such a request through to Logout even in Required mode). A store
+// failure is 503 and leaves the cookie in place, since the session still
+// works. Auth.Logout is Logout behind its own middleware.
+func Logout(store sessionstore.Store) http.Handler { return &signOut{store: store} }
 
 // LogoutEverywhere returns a handler that revokes every session of the
-// request's member (Store.RevokeMember), clears the session cookie and
-// answers as Logout does. Unlike Logout it needs a session, since without
-// one it cannot know the member: a request without one is 401 with
-// CodeMissingToken. POST and DELETE only; a store failure is 503.
+// request's member (Store.RevokeMember): each device's and the portal
+// links'. It clears the session cookie and answers as Logout does, with
+// Options.SignedOutEverywhereURL. Unlike Logout it needs a session, since
+// without one it cannot know the member: a request without one is 401 with
+// CodeMissingToken (a stale cookie is cleared by the middleware). POST and
+// DELETE only, same-origin only; a store failure is 503.
 func LogoutEverywhere(store sessionstore.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !allowMethod(w, r) {
-			return
-		}
-		s, cfg := fromCtx(r.Context())
-		if s == nil {
-			cfg.fail(w, r, &Error{Code: CodeMissingToken, Err: ErrMissingToken})
-			return
-		}
-		if _, err := store.RevokeMember(r.Context(), s.MemberID); err != nil {
-			cfg.logFailure(r, "revoke member failed", err)
-			cfg.fail(w, r, &Error{Code: CodeUnavailable, Err: err})
-			return
-		}
-		cfg.signedOut(w, r)
-	})
+	return &signOut{store: store, everywhere: true}
 }
 
-func allowMethod(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method == http.MethodPost || r.Method == http.MethodDelete {
-		return true
+// Logout is Logout(store) behind a.Optional: a self-contained sign-out
+// handler.
+func (a *Auth) Logout() http.Handler { return a.Optional(Logout(a.store)) }
+
+// LogoutEverywhere is LogoutEverywhere(store) behind a.Required.
+func (a *Auth) LogoutEverywhere() http.Handler { return a.Required(LogoutEverywhere(a.store)) }
+
+// signOut is the handler of Logout and LogoutEverywhere.
+type signOut struct {
+	store      sessionstore.Store
+	everywhere bool
+}
+
+func (h *signOut) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	v := valueOf(r.Context())
+	a := v.auth
+	if r.Method != http.MethodPost && r.Method != http.MethodDelete {
+		w.Header().Set("Allow", "POST, DELETE")
+		a.fail(w, r, &Error{Code: CodeMethodNotAllowed, Err: ErrMethodNotAllowed})
+		return
 	}
-	w.Header().Set("Allow", "POST, DELETE")
-	writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method_not_allowed"})
-	return false
-}
-
-// signedOut clears the cookie (unless the middleware already did) and
-// answers a successful sign-out.
-func (c *config) signedOut(w http.ResponseWriter, r *http.Request) {
-	if !valueOf(r.Context()).cleared {
-		c.clearCookie(w)
+	if err := a.crossOrigin.Check(r); err != nil {
+		a.fail(w, r, &Error{Code: CodeCrossOrigin, Err: ErrCrossOrigin})
+		return
+	}
+	s := v.session
+	switch {
+	case s == nil && h.everywhere:
+		a.fail(w, r, &Error{Code: CodeMissingToken, Err: ErrMissingToken})
+		return
+	case s == nil:
+	case h.everywhere:
+		if _, err := h.store.RevokeMember(r.Context(), s.MemberID); err != nil {
+			a.logFailure(r, "revoke member failed", err)
+			a.fail(w, r, &Error{Code: CodeUnavailable, Err: err})
+			return
+		}
+	default:
+		if err := h.store.Revoke(r.Context(), s.ID); err != nil && !errors.Is(err, sessionstore.ErrNotFound) {
+			a.logFailure(r, "revoke failed", err)
+			a.fail(w, r, &Error{Code: CodeUnavailable, Err: err})
+			return
+		}
+	}
+	if !v.cleared {
+		a.cookie.clear(w)
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	if c.signedOutURL != "" && prefersHTML(r.Header.Get("Accept")) {
-		w.Header().Set("Location", c.signedOutURL)
+	to := a.signedOutURL
+	if h.everywhere {
+		to = a.signedOutEverywhereURL
+	}
+	if to != "" && prefersHTML(r.Header.Get("Accept")) {
+		w.Header().Set("Location", to)
 		w.WriteHeader(http.StatusSeeOther)
 		return
 	}

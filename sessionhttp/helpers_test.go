@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,20 +39,30 @@ func (f failingStore) Revoke(context.Context, string) error { return f.err }
 
 func (f failingStore) RevokeMember(context.Context, string) (int, error) { return 0, f.err }
 
-// env is a store, a fake clock, and a test server with these routes:
+// env is a store, a fake clock, one Auth, and a test server with these
+// routes:
 //
-//	/whoami             Middleware -> JSON {member_id, session_id, role}
-//	/owner              Middleware -> RequireRole(owner) -> "ok"
-//	/optional           Middleware(Optional) -> JSON {"signed_in": bool}
-//	/logout             Middleware(Optional) -> Logout
-//	/logout-everywhere  Middleware -> LogoutEverywhere
+//	/whoami             Required -> JSON {member_id, session_id, role}
+//	/owner              Role(owner) -> "ok"
+//	/optional           Optional -> JSON {"signed_in": bool}
+//	/extend             Required -> Extend(2h) -> JSON {expires_at}
+//	/signin             POST member_id: SignIn -> 204
+//	/logout             Logout
+//	/logout-everywhere  LogoutEverywhere
+//
+// Every response is checked by do: no token outside a Set-Cookie header,
+// every Set-Cookie with the expected attributes, and every authenticated
+// response with the cache headers.
 type env struct {
 	t      *testing.T
 	clock  *storetest.Clock
 	store  *memory.Store
+	auth   *sessionhttp.Auth
+	cookie sessionhttp.Cookie // the expected attributes
 	srv    *httptest.Server
 	mu     sync.Mutex
 	tokens []string // every token created, none of which may leak
+	issued []string // tokens handed out in Set-Cookie headers
 }
 
 func newEnv(t *testing.T, opts *sessionhttp.Options) *env {
@@ -70,6 +83,7 @@ func newEnv(t *testing.T, opts *sessionhttp.Options) *env {
 	return e
 }
 
+// handler builds the routes on one Auth for st.
 func (e *env) handler(st sessionstore.Store, opts *sessionhttp.Options) http.Handler {
 	var o sessionhttp.Options
 	if opts != nil {
@@ -78,25 +92,69 @@ func (e *env) handler(st sessionstore.Store, opts *sessionhttp.Options) http.Han
 	if o.Now == nil {
 		o.Now = e.clock.Now
 	}
-	optional := o
-	optional.Optional = true
-	auth := sessionhttp.Middleware(st, &o)
-	opt := sessionhttp.Middleware(st, &optional)
+	auth, err := sessionhttp.New(st, &o)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.auth = auth
+	e.cookie = o.Cookie
+	if e.cookie.Name == "" {
+		e.cookie.Name = sessionhttp.DefaultSecureCookieName
+		if e.cookie.Insecure {
+			e.cookie.Name = sessionhttp.DefaultCookieName
+		}
+	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/whoami", auth(http.HandlerFunc(whoami)))
-	mux.Handle("/owner", auth(sessionhttp.RequireRole(sessionstore.RoleOwner)(okHandler())))
-	mux.Handle("/optional", opt(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/whoami", auth.Required(http.HandlerFunc(whoami)))
+	mux.Handle("/owner", auth.Role(sessionstore.RoleOwner)(okHandler()))
+	mux.Handle("/optional", auth.Optional(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, ok := sessionhttp.FromContext(r.Context())
+		markAuthenticated(w, r)
 		writeJSONT(w, map[string]any{"signed_in": ok})
 	})))
-	mux.Handle("/logout", opt(sessionhttp.Logout(st)))
-	mux.Handle("/logout-everywhere", auth(sessionhttp.LogoutEverywhere(st)))
+	mux.Handle("/extend", auth.Required(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := auth.Extend(w, r, 2*time.Hour)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		if now, _ := sessionhttp.FromContext(r.Context()); now != s {
+			http.Error(w, "FromContext does not return the extended session", http.StatusInternalServerError)
+			return
+		}
+		markAuthenticated(w, r)
+		writeJSONT(w, map[string]any{"expires_at": s.ExpiresAt})
+	})))
+	mux.HandleFunc("POST /signin", func(w http.ResponseWriter, r *http.Request) {
+		p := params(r.FormValue("member_id"), "cus_1", sessionstore.RoleOwner)
+		if r.FormValue("bad") != "" {
+			p.Member.Email = "not an email"
+		}
+		if _, err := auth.SignIn(w, r, p); err != nil {
+			http.Error(w, err.Error(), http.StatusUnprocessableEntity)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.Handle("/logout", auth.Logout())
+	mux.Handle("/logout-everywhere", auth.LogoutEverywhere())
 	return mux
 }
 
+// markAuthenticated tells do that this response was written for a session:
+// do then checks its cache headers.
+func markAuthenticated(w http.ResponseWriter, r *http.Request) {
+	if _, ok := sessionhttp.FromContext(r.Context()); ok {
+		w.Header().Set("X-Test-Authenticated", "1")
+	}
+}
+
 func okHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		markAuthenticated(w, r)
+		_, _ = io.WriteString(w, "ok")
+	})
 }
 
 func whoami(w http.ResponseWriter, r *http.Request) {
@@ -105,6 +163,7 @@ func whoami(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no session in context", http.StatusInternalServerError)
 		return
 	}
+	markAuthenticated(w, r)
 	writeJSONT(w, map[string]any{
 		"member_id":  s.MemberID,
 		"session_id": s.ID,
@@ -184,7 +243,9 @@ type req struct {
 	cookie       string // value of the member_session cookie
 	cookieName   string
 	accept       string
-	auth         string // a raw Authorization header
+	auth         string            // a raw Authorization header
+	header       map[string]string // more request headers
+	form         url.Values        // a form body
 }
 
 // do sends r without following redirects and checks that no token appears
@@ -195,9 +256,19 @@ func (e *env) do(r req) *response {
 	if method == "" {
 		method = http.MethodGet
 	}
-	hr, err := http.NewRequest(method, e.srv.URL+r.path, nil)
+	var body io.Reader
+	if r.form != nil {
+		body = strings.NewReader(r.form.Encode())
+	}
+	hr, err := http.NewRequest(method, e.srv.URL+r.path, body)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	if r.form != nil {
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range r.header {
+		hr.Header.Set(k, v)
 	}
 	if r.bearer != "" {
 		hr.Header.Set("Authorization", "Bearer "+r.bearer)
@@ -208,7 +279,7 @@ func (e *env) do(r req) *response {
 	if r.cookie != "" {
 		name := r.cookieName
 		if name == "" {
-			name = sessionhttp.DefaultCookieName
+			name = e.cookie.Name
 		}
 		hr.AddCookie(&http.Cookie{Name: name, Value: r.cookie})
 	}
@@ -226,19 +297,94 @@ func (e *env) do(r req) *response {
 		e.t.Fatal(err)
 	}
 	out := &response{Response: resp, body: string(b)}
+	e.checkCookies(out)
 	e.checkNoToken(out)
+	e.checkCacheHeaders(out)
 	return out
 }
 
+// checkCookies checks every Set-Cookie header for the attributes of
+// e.cookie, and remembers the tokens handed out.
+func (e *env) checkCookies(r *response) {
+	e.t.Helper()
+	want := e.cookie
+	if want.Path == "" {
+		want.Path = "/"
+	}
+	sameSite := map[http.SameSite]string{0: "Lax", http.SameSiteLaxMode: "Lax", http.SameSiteStrictMode: "Strict", http.SameSiteNoneMode: "None"}[want.SameSite]
+	for _, raw := range r.Header.Values("Set-Cookie") {
+		c, err := http.ParseSetCookie(raw)
+		if err != nil {
+			e.t.Errorf("%s %s: Set-Cookie %q: %v", r.Request.Method, r.Request.URL.Path, raw, err)
+			continue
+		}
+		bad := func(what string) {
+			e.t.Errorf("%s %s: Set-Cookie %s: %s", r.Request.Method, r.Request.URL.Path, strings.ReplaceAll(raw, c.Value, "<token>"), what)
+		}
+		if c.Name != want.Name {
+			bad("name, want " + want.Name)
+		}
+		if !c.HttpOnly {
+			bad("not HttpOnly")
+		}
+		if c.Secure == want.Insecure {
+			bad(fmt.Sprintf("Secure=%v", c.Secure))
+		}
+		if c.Path != want.Path || c.Domain != want.Domain {
+			bad("Path or Domain, want " + want.Path + " " + want.Domain)
+		}
+		if !strings.Contains(raw, "SameSite="+sameSite) {
+			bad("SameSite, want " + sameSite)
+		}
+		if got := r.Header.Get("Cache-Control"); got != "no-store" {
+			bad("response Cache-Control " + got + ", want no-store")
+		}
+		switch {
+		case c.Value == "":
+			if c.MaxAge >= 0 || !strings.Contains(raw, "Max-Age=0") {
+				bad("clears without Max-Age=0")
+			}
+		case want.BrowserSession:
+			if c.MaxAge != 0 || !c.Expires.IsZero() {
+				bad("a browser-session cookie with an expiry")
+			}
+		default:
+			if c.MaxAge <= 0 || c.Expires.IsZero() {
+				bad("a persistent cookie without Max-Age and Expires")
+			}
+			e.mu.Lock()
+			e.issued = append(e.issued, c.Value)
+			e.mu.Unlock()
+		}
+	}
+}
+
+// checkCacheHeaders checks the headers of every authenticated response.
+func (e *env) checkCacheHeaders(r *response) {
+	e.t.Helper()
+	if r.Header.Get("X-Test-Authenticated") == "" {
+		return
+	}
+	cc := r.Header.Get("Cache-Control")
+	if cc != "private, no-store" && cc != "no-store" {
+		e.t.Errorf("%s %s: authenticated response with Cache-Control %q", r.Request.Method, r.Request.URL.Path, cc)
+	}
+	if !slices.Contains(r.Header.Values("Vary"), "Cookie") {
+		e.t.Errorf("%s %s: authenticated response without Vary: Cookie", r.Request.Method, r.Request.URL.Path)
+	}
+}
+
 // checkNoToken fails the test if any known token is in the response's body
-// or headers. The one exception: the Set-Cookie header of a successful
-// portal-link exchange (303), which hands the browser its credential.
+// or headers. The one exception: a browser's own token in the Set-Cookie
+// header that hands it out. A portal link's token is never in a response,
+// not even in a cookie: the browser gets a session of its own.
 func (e *env) checkNoToken(r *response) {
 	e.t.Helper()
 	e.mu.Lock()
-	toks := append([]string(nil), e.tokens...)
+	links := append([]string(nil), e.tokens...)
+	issued := append([]string(nil), e.issued...)
 	e.mu.Unlock()
-	for _, tok := range toks {
+	for _, tok := range append(links, issued...) {
 		if strings.Contains(r.body, tok) {
 			e.t.Errorf("%s %s: token in response body", r.Request.Method, r.Request.URL.Path)
 		}
@@ -247,7 +393,7 @@ func (e *env) checkNoToken(r *response) {
 				if !strings.Contains(v, tok) {
 					continue
 				}
-				if k == "Set-Cookie" && r.StatusCode == http.StatusSeeOther {
+				if k == "Set-Cookie" && slices.Contains(issued, tok) && !slices.Contains(links, tok) {
 					continue
 				}
 				e.t.Errorf("%s %s: token in response header %s", r.Request.Method, r.Request.URL.Path, k)
@@ -266,4 +412,13 @@ func (e *env) noLeak(what string, b []byte) {
 			e.t.Errorf("token in %s", what)
 		}
 	}
+}
+
+// newRecorder serves a GET with a bearer token through h.
+func newRecorder(h http.Handler, tok string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	hr := httptest.NewRequest(http.MethodGet, "/", nil)
+	hr.Header.Set("Authorization", "Bearer "+tok)
+	h.ServeHTTP(rec, hr)
+	return rec
 }

@@ -4,16 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/memberkit/sessionstore"
 )
-
-// DefaultCookieName is the session cookie's name unless Options.CookieName
-// sets another.
-const DefaultCookieName = "member_session"
 
 // The query parameters of a portal link (sessionstore's member_portal_url).
 // The exchange redirect removes both.
@@ -28,81 +24,125 @@ const (
 // Real tokens are at most 16+37+6 = 59 bytes.
 const maxTokenLen = 256
 
-// Options configures Middleware. A nil *Options means all defaults; a zero
-// field means that field's default. The options also apply to RequireRole,
-// Logout and LogoutEverywhere when they run behind the middleware.
-type Options struct {
-	// CookieName is the session cookie's name. Default "member_session".
-	CookieName string
-
-	// Insecure sets the cookie without the Secure attribute, so that a
-	// browser sends it over plain HTTP. Only for development on
-	// http://localhost-style origins; never in production.
-	Insecure bool
-
-	// Optional lets a request without a token through, unauthenticated:
-	// FromContext then reports false. A stale session cookie (expired,
-	// revoked or malformed) is then also let through and cleared. A bad
-	// bearer token or portal link is still refused, and a store failure is
-	// still 503.
-	Optional bool
-
-	// ErrorHandler, when set, replaces WriteError as the responder for
-	// every failure. err is an *Error: use Code or errors.As to tell the
-	// cases apart. Headers the middleware has set (the cookie being cleared,
-	// Cache-Control, Referrer-Policy) are already in w.Header().
-	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
-
-	// SignedOutURL is where Logout and LogoutEverywhere send a browser
-	// (303 See Other) when its Accept header prefers HTML. "" means they
-	// always answer 204 No Content, which is also the answer for API
-	// clients.
-	SignedOutURL string
-
-	// Now is the clock used to compute the cookie's Max-Age. Default
-	// time.Now; pass the store's Options.Now.
-	Now func() time.Time
-
-	// Logger, when set, receives one record at level Error for each store
-	// failure (the 503 cases). Records never contain a token or the query
-	// string. nil means no logging.
-	Logger *slog.Logger
+// Auth authenticates requests with the sessions of one store. One Auth
+// guards every route of an application, each in the mode it needs
+// (Required, Optional, Role), signs members in (SignIn, and the portal-link
+// exchange), refreshes the cookie (Extend) and signs them out (Logout,
+// LogoutEverywhere), all with the cookie attributes of its Options.
+//
+// An Auth is safe for concurrent use.
+type Auth struct {
+	store                  sessionstore.Store
+	cookie                 Cookie
+	oneTimeLinks           bool
+	onSignIn               func(*http.Request, *sessionstore.MemberSession)
+	allowCaching           bool
+	errorHandler           func(http.ResponseWriter, *http.Request, error)
+	signedOutURL           string
+	signedOutEverywhereURL string
+	crossOrigin            *http.CrossOriginProtection
+	now                    func() time.Time
+	logger                 *slog.Logger
 }
 
-// config is Options with defaults applied; the middleware puts it in the
-// request context for RequireRole and the logout handlers.
-type config struct {
-	cookieName   string
-	insecure     bool
-	optional     bool
-	errorHandler func(http.ResponseWriter, *http.Request, error)
-	signedOutURL string
-	now          func() time.Time
-	logger       *slog.Logger
-}
-
-func newConfig(o *Options) *config {
-	c := &config{cookieName: DefaultCookieName, errorHandler: WriteError, now: time.Now}
-	if o == nil {
-		return c
+// New returns an Auth for store with opts (nil means all defaults), or a
+// *sessionstore.ValidationError naming the first bad option, such as
+// "options.cookie.domain" for a __Host- cookie with a Domain.
+func New(store sessionstore.Store, opts *Options) (*Auth, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
 	}
+	ck := o.Cookie
 	if o.CookieName != "" {
-		c.cookieName = o.CookieName
+		if ck.Name != "" && ck.Name != o.CookieName {
+			return nil, &sessionstore.ValidationError{Field: "options.cookie_name", Reason: "conflicts with Cookie.Name; set only Cookie.Name"}
+		}
+		ck.Name = o.CookieName
 	}
-	c.insecure = o.Insecure
-	c.optional = o.Optional
-	if o.ErrorHandler != nil {
-		c.errorHandler = o.ErrorHandler
+	ck.Insecure = ck.Insecure || o.Insecure
+	ck, err := ck.resolve()
+	if err != nil {
+		return nil, err
 	}
-	c.signedOutURL = o.SignedOutURL
-	if o.Now != nil {
-		c.now = o.Now
+	a := &Auth{
+		store:                  store,
+		cookie:                 ck,
+		oneTimeLinks:           o.OneTimeLinks,
+		onSignIn:               o.OnSignIn,
+		allowCaching:           o.AllowCaching,
+		errorHandler:           o.ErrorHandler,
+		signedOutURL:           o.SignedOutURL,
+		signedOutEverywhereURL: o.SignedOutEverywhereURL,
+		crossOrigin:            o.CrossOriginProtection,
+		now:                    o.Now,
+		logger:                 o.Logger,
 	}
-	c.logger = o.Logger
-	return c
+	if a.errorHandler == nil {
+		a.errorHandler = WriteError
+	}
+	if a.signedOutEverywhereURL == "" {
+		a.signedOutEverywhereURL = a.signedOutURL
+	}
+	if a.crossOrigin == nil {
+		a.crossOrigin = http.NewCrossOriginProtection()
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	return a, nil
 }
 
-var defaultConfig = newConfig(nil)
+// defaultAuth answers for handlers that run without the middleware.
+var defaultAuth, _ = New(nil, nil)
+
+// Middleware authenticates each request with a session of store and passes
+// it on with the session in its context; with opts.Optional a request
+// without a session is passed on too. It is New followed by Auth.Required
+// (or Auth.Optional), kept for applications that need one mode only.
+//
+// Middleware panics if opts are invalid (see New), as regexp.MustCompile
+// does: the options are fixed when the program is written, and a cookie the
+// browser would drop must not go unnoticed. Use New to get the error.
+func Middleware(store sessionstore.Store, opts *Options) func(http.Handler) http.Handler {
+	a, err := New(store, opts)
+	if err != nil {
+		panic(err)
+	}
+	if opts != nil && opts.Optional {
+		return a.Optional
+	}
+	return a.Required
+}
+
+// Required returns next behind authentication: a request without a live
+// session is answered by the error handler (401, or 503 when the store
+// fails), one with a session reaches next with it in its context (see
+// FromContext). A GET or HEAD request with a portal link is exchanged (see
+// the package documentation) and not passed on.
+//
+// Behind Required, Logout runs as behind Optional, so that signing out with
+// a stale cookie still succeeds.
+func (a *Auth) Required(next http.Handler) http.Handler {
+	if h, ok := next.(*signOut); ok && !h.everywhere {
+		return a.serve(true, next)
+	}
+	return a.serve(false, next)
+}
+
+// Optional returns next behind optional authentication: as Required, except
+// that a request without a token, or with a stale session cookie (which is
+// cleared), reaches next unauthenticated (FromContext reports false). A bad
+// bearer token or portal link is still refused, and a store failure is
+// still 503.
+func (a *Auth) Optional(next http.Handler) http.Handler { return a.serve(true, next) }
+
+// Role returns middleware that lets through, as Required does, only
+// members with one of roles (see RequireRole).
+func (a *Auth) Role(roles ...sessionstore.MemberRole) func(http.Handler) http.Handler {
+	roles = slices.Clone(roles)
+	return func(next http.Handler) http.Handler { return a.Required(RequireRole(roles...)(next)) }
+}
 
 type ctxKey struct{}
 
@@ -110,94 +150,94 @@ type ctxKey struct{}
 // nil on an Optional request without a session.
 type ctxValue struct {
 	session *sessionstore.MemberSession
-	cfg     *config
-	cleared bool // the middleware already cleared a stale cookie
-}
-
-func fromCtx(ctx context.Context) (*sessionstore.MemberSession, *config) {
-	v := valueOf(ctx)
-	return v.session, v.cfg
+	auth    *Auth
+	token   string // the cookie's token, for Extend; "" unless from the cookie
+	cleared bool   // the middleware already cleared a stale cookie
 }
 
 func valueOf(ctx context.Context) *ctxValue {
 	if v, _ := ctx.Value(ctxKey{}).(*ctxValue); v != nil {
 		return v
 	}
-	return &ctxValue{cfg: defaultConfig}
+	return &ctxValue{auth: defaultAuth}
 }
 
-// FromContext returns the session Middleware authenticated the request
+// FromContext returns the session the middleware authenticated the request
 // with. The session's Token and MemberPortalURL are empty. The result is
 // shared by every handler of the request; treat it as read-only.
 func FromContext(ctx context.Context) (*sessionstore.MemberSession, bool) {
-	s, _ := fromCtx(ctx)
+	s := valueOf(ctx).session
 	return s, s != nil
 }
 
-// Middleware authenticates each request with a session of store (see the
-// package documentation for where the token is taken from and how failures
-// are answered) and passes it on with the session in its context. A GET or
-// HEAD request with a portal-link token is answered with the cookie and a
-// 303 redirect to the URL without the token, and is not passed on.
-func Middleware(store sessionstore.Store, opts *Options) func(http.Handler) http.Handler {
-	cfg := newConfig(opts)
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tok, src := cfg.token(r)
-			if src == SourceLink {
-				// The URL carries a credential: keep it out of caches and
-				// out of the Referer of anything this response loads.
-				w.Header().Set("Cache-Control", "no-store")
-				w.Header().Set("Referrer-Policy", "no-referrer")
+func (a *Auth) serve(optional bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pass := func(v *ctxValue) {
+			v.auth = a
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, v)))
+		}
+		if !a.allowCaching {
+			w.Header().Add("Vary", "Cookie")
+		}
+		tok, src := a.token(r)
+		if src == SourceLink {
+			// The URL carries a credential: keep it out of caches and
+			// out of the Referer of anything this response loads.
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Referrer-Policy", "no-referrer")
+		}
+		if src == SourceNone {
+			if optional {
+				pass(&ctxValue{})
+				return
 			}
-			if src == SourceNone {
-				if cfg.optional {
-					next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &ctxValue{cfg: cfg})))
+			a.fail(w, r, &Error{Code: CodeMissingToken, Err: ErrMissingToken})
+			return
+		}
+
+		var s *sessionstore.MemberSession
+		var err error
+		if tok == "" || len(tok) > maxTokenLen {
+			err = sessionstore.ErrMalformedToken
+		} else {
+			s, err = a.store.Lookup(r.Context(), tok)
+		}
+		if err != nil {
+			e := &Error{Code: codeOf(err), Source: src, Err: err}
+			if e.Code == CodeUnavailable {
+				a.logFailure(r, "session lookup failed", err)
+			} else if src == SourceCookie {
+				a.cookie.clear(w)
+				if optional {
+					pass(&ctxValue{cleared: true})
 					return
 				}
-				cfg.fail(w, r, &Error{Code: CodeMissingToken, Err: ErrMissingToken})
-				return
 			}
+			a.fail(w, r, e)
+			return
+		}
 
-			var s *sessionstore.MemberSession
-			var err error
-			if tok == "" || len(tok) > maxTokenLen {
-				err = sessionstore.ErrMalformedToken
-			} else {
-				s, err = store.Lookup(r.Context(), tok)
-			}
-			if err != nil {
-				e := &Error{Code: codeOf(err), Source: src, Err: err}
-				if e.Code == CodeUnavailable {
-					cfg.logFailure(r, "session lookup failed", err)
-				} else if src == SourceCookie {
-					cfg.clearCookie(w)
-					if cfg.optional {
-						next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &ctxValue{cfg: cfg, cleared: true})))
-						return
-					}
-				}
-				cfg.fail(w, r, e)
-				return
-			}
-
-			if src == SourceLink {
-				cfg.setCookie(w, tok, s.ExpiresAt)
-				w.Header().Set("Location", strippedURL(r.URL, tok))
-				w.WriteHeader(http.StatusSeeOther)
-				return
-			}
-			s.Token = ""
-			s.MemberPortalURL = ""
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &ctxValue{session: s, cfg: cfg})))
-		})
-	}
+		if src == SourceLink {
+			a.exchange(w, r, s)
+			return
+		}
+		s.Token = ""
+		s.MemberPortalURL = ""
+		if !a.allowCaching {
+			w.Header().Set("Cache-Control", "private, no-store")
+		}
+		v := &ctxValue{session: s}
+		if src == SourceCookie {
+			v.token = tok
+		}
+		pass(v)
+	})
 }
 
 // token returns the request's token and where it came from: a bearer
 // header, then (GET and HEAD only) a portal link, then the cookie. A source
 // with an empty token is a malformed one (such as "Bearer " alone).
-func (c *config) token(r *http.Request) (string, Source) {
+func (a *Auth) token(r *http.Request) (string, Source) {
 	if auths := r.Header.Values("Authorization"); len(auths) > 0 {
 		scheme, rest, _ := strings.Cut(auths[0], " ")
 		if strings.EqualFold(scheme, "Bearer") {
@@ -216,94 +256,33 @@ func (c *config) token(r *http.Request) (string, Source) {
 			return vals[0], SourceLink
 		}
 	}
-	if ck, err := r.Cookie(c.cookieName); err == nil && ck.Value != "" {
-		return ck.Value, SourceCookie
+	if tok := a.cookieToken(r); tok != "" {
+		return tok, SourceCookie
 	}
 	return "", SourceNone
 }
 
-// fail answers a failed request through the error handler.
-func (c *config) fail(w http.ResponseWriter, r *http.Request, e *Error) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	c.errorHandler(w, r, e)
+// cookieToken returns the session cookie's value, or "".
+func (a *Auth) cookieToken(r *http.Request) string {
+	if ck, err := r.Cookie(a.cookie.Name); err == nil {
+		return ck.Value
+	}
+	return ""
 }
 
-func (c *config) logFailure(r *http.Request, msg string, err error) {
-	if c.logger == nil {
+// fail answers a failed request through the error handler.
+func (a *Auth) fail(w http.ResponseWriter, r *http.Request, e *Error) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	a.errorHandler(w, r, e)
+}
+
+func (a *Auth) logFailure(r *http.Request, msg string, err error) {
+	if a.logger == nil {
 		return
 	}
-	c.logger.LogAttrs(r.Context(), slog.LevelError, "sessionhttp: "+msg,
+	a.logger.LogAttrs(r.Context(), slog.LevelError, "sessionhttp: "+msg,
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.String("error", err.Error()))
-}
-
-// setCookie sets the session cookie, expiring with the session.
-func (c *config) setCookie(w http.ResponseWriter, tok string, expires time.Time) {
-	maxAge := int(expires.Sub(c.now()) / time.Second)
-	if maxAge < 1 {
-		maxAge = 1 // the session is live, so at least a moment
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name:     c.cookieName,
-		Value:    tok,
-		Path:     "/",
-		Expires:  expires.UTC(),
-		MaxAge:   maxAge,
-		Secure:   !c.insecure,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-	})
-}
-
-// clearCookie tells the browser to drop the session cookie.
-func (c *config) clearCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     c.cookieName,
-		Value:    "",
-		Path:     "/",
-		Expires:  time.Unix(0, 0),
-		MaxAge:   -1,
-		Secure:   !c.insecure,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-	})
-}
-
-// strippedURL returns u as a local reference (path and query) without the
-// portal-link parameters, for the exchange redirect. The order and encoding
-// of the other parameters are kept. It never contains tok.
-func strippedURL(u *url.URL, tok string) string {
-	path := u.EscapedPath()
-	// Keep it a path on this host: "//evil.example/x" in Location would be
-	// read as another host.
-	path = "/" + strings.TrimLeft(path, "/\\")
-	var kept []string
-	for part := range strings.SplitSeq(u.RawQuery, "&") {
-		if part == "" || strings.Contains(part, ";") {
-			continue // Go's query parser refuses ';' too
-		}
-		key, _, _ := strings.Cut(part, "=")
-		if k, err := url.QueryUnescape(key); err == nil {
-			key = k
-		}
-		if key == TokenParam || key == EmailParam {
-			continue
-		}
-		kept = append(kept, part)
-	}
-	loc := path
-	if len(kept) > 0 {
-		loc += "?" + strings.Join(kept, "&")
-	}
-	if strings.Contains(loc, tok) {
-		// The token hid elsewhere in the URL: send the browser to the path
-		// alone, or to the root if even the path holds it.
-		loc = path
-		if strings.Contains(loc, tok) {
-			loc = "/"
-		}
-	}
-	return loc
 }

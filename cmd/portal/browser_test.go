@@ -32,9 +32,10 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// TestBrowser drives a real headless Chromium through the portal: a portal
-// link signs in, "Sign out" ends at the signed-out page, and an expired link
-// shows the expired page.
+// TestBrowser drives a real headless Chromium through the portal: one
+// portal link signs in two separate browser contexts (two devices), "Sign
+// out" in one leaves the other signed in, "Sign out everywhere" ends both
+// and the link, and an expired link shows the expired page.
 func TestBrowser(t *testing.T) {
 	execPath := chromiumPath(t)
 	p := newTestPortal(t, nil)
@@ -59,21 +60,33 @@ func TestBrowser(t *testing.T) {
 		chromedp.WindowSize(390, 844),
 	)
 	defer cancelAlloc()
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
 	defer cancelBrowser()
 
 	// Start the browser. The first Do binds the browser's life to its
-	// context, so it must get ctx itself, not a child with a deadline; a
-	// watchdog bounds it instead.
+	// context, so it must get the context itself, not a child with a
+	// deadline; a watchdog bounds it instead.
 	watchdog := time.AfterFunc(45*time.Second, cancelBrowser)
-	err := chromedp.Do(ctx)
+	err := chromedp.Do(browserCtx)
 	watchdog.Stop()
 	if err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}
+	// Two devices: separate browser contexts, which share no cookies.
+	phone, cancelPhone := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	defer cancelPhone()
+	laptop, cancelLaptop := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	defer cancelLaptop()
+	// As with the browser, the first Do creates each tab for the life of
+	// its context.
+	for _, ctx := range []context.Context{phone, laptop} {
+		if err := chromedp.Do(ctx); err != nil {
+			t.Fatalf("opening a browser context: %v", err)
+		}
+	}
 
-	// step runs actions with their own deadline.
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+	// step runs actions in a device's context with their own deadline.
+	step := func(ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -84,7 +97,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	read := func(name string, a chromedp.Action[string]) string {
+	read := func(ctx context.Context, name string, a chromedp.Action[string]) string {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -94,43 +107,81 @@ func TestBrowser(t *testing.T) {
 		}
 		return v
 	}
+	signedIn := func(ctx context.Context, name string) {
+		t.Helper()
+		step(ctx, name,
+			chromedp.Navigate(p.ts.URL+"/portal"),
+			chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Hello, Lee Chen")]`)),
+		)
+	}
+	signedOut := func(ctx context.Context, name string) {
+		t.Helper()
+		step(ctx, name,
+			chromedp.Navigate(p.ts.URL+"/portal"),
+			chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "signed out") or contains(., "not signed in")]`)),
+		)
+	}
 
-	// 1. Open the portal link: the member's page, without the token in
-	// the address bar.
-	step("open the portal link",
-		chromedp.Navigate(lee.MemberPortalURL),
-		chromedp.WaitVisible(chromedp.CSS("h1")),
-	)
-	if h1 := read("heading", chromedp.Text(chromedp.CSS("h1"))); h1 != "Hello, Lee Chen" {
-		t.Fatalf("heading %q, want the member's name", h1)
+	// 1. Both devices open the same portal link: each gets the member's
+	// page, without the token in the address bar.
+	for _, dev := range []struct {
+		name string
+		ctx  context.Context
+	}{{"phone", phone}, {"laptop", laptop}} {
+		step(dev.ctx, dev.name+": open the portal link",
+			chromedp.Navigate(lee.MemberPortalURL),
+			chromedp.WaitVisible(chromedp.CSS("h1")),
+		)
+		if h1 := read(dev.ctx, "heading", chromedp.Text(chromedp.CSS("h1"))); h1 != "Hello, Lee Chen" {
+			t.Fatalf("%s: heading %q, want the member's name", dev.name, h1)
+		}
+		if loc := read(dev.ctx, "location", chromedp.Location()); loc != p.ts.URL+"/portal" {
+			t.Errorf("%s: address bar %q, want %s/portal", dev.name, loc, p.ts.URL)
+		}
 	}
-	if loc := read("location", chromedp.Location()); loc != p.ts.URL+"/portal" {
-		t.Errorf("address bar %q, want %s/portal", loc, p.ts.URL)
-	}
-	if back := read("back button", chromedp.Text(chromedp.CSS("a.back"))); !strings.Contains(back, "Back") {
+	if back := read(laptop, "back button", chromedp.Text(chromedp.CSS("a.back"))); !strings.Contains(back, "Back") {
 		t.Errorf("back button %q", back)
 	}
+	// The laptop's page lists both devices and the link.
+	sessions := read(laptop, "sessions", chromedp.Text(chromedp.CSS("ul.sessions")))
+	if strings.Count(sessions, "Chrome on Linux") != 2 || !strings.Contains(sessions, "Sign-in link") {
+		t.Errorf("sessions list:\n%s", sessions)
+	}
 
-	// 2. Click "Sign out": the signed-out page, and the session is gone.
-	step("sign out",
+	// 2. "Sign out" on the phone: the signed-out page; the laptop and the
+	// link stay signed in.
+	step(phone, "phone: sign out",
 		chromedp.Click(chromedp.CSS(`form[action="/portal/logout"] button`)),
 		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "You have signed out")]`)),
 	)
-	if loc := read("location", chromedp.Location()); loc != p.ts.URL+"/portal/signed-out" {
+	if loc := read(phone, "location", chromedp.Location()); loc != p.ts.URL+"/portal/signed-out" {
 		t.Errorf("after sign out at %q", loc)
 	}
-	if err := p.lookup(lee.Token); !errors.Is(err, sessionstore.ErrNotFound) {
-		t.Errorf("session after sign out: %v", err)
+	signedOut(phone, "phone after sign out")
+	signedIn(laptop, "laptop after the phone signed out")
+	if err := p.lookup(lee.Token); err != nil {
+		t.Errorf("the link after the phone signed out: %v", err)
 	}
-	// The cookie is gone too: the portal says so.
-	step("portal after sign out",
-		chromedp.Navigate(p.ts.URL+"/portal"),
-		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "You are not signed in")]`)),
-	)
 
-	// 3. An expired link: the expired page.
+	// 3. The phone signs in again from the link; "Sign out everywhere" on
+	// the laptop ends both devices and the link.
+	step(phone, "phone: sign in again",
+		chromedp.Navigate(lee.MemberPortalURL),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Hello, Lee Chen")]`)),
+	)
+	step(laptop, "laptop: sign out everywhere",
+		chromedp.Click(chromedp.CSS(`form[action="/portal/logout-everywhere"] button`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "on every device")]`)),
+	)
+	signedOut(laptop, "laptop after sign out everywhere")
+	signedOut(phone, "phone after sign out everywhere")
+	if err := p.lookup(lee.Token); !errors.Is(err, sessionstore.ErrNotFound) {
+		t.Errorf("the link after sign out everywhere: %v", err)
+	}
+
+	// 4. An expired link: the expired page.
 	p.clock.Advance(2 * time.Hour)
-	step("open an expired link",
+	step(phone, "open an expired link",
 		chromedp.Navigate(later.MemberPortalURL),
 		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "This link has expired")]`)),
 	)

@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -61,6 +62,18 @@ type testPortal struct {
 // server uses (to inject failures); the unwrapped store is p.store.
 func newTestPortal(t *testing.T, wrap func(sessionstore.Store) sessionstore.Store) *testPortal {
 	t.Helper()
+	return startTestPortal(t, wrap, config{})
+}
+
+// newTestPortalWith starts a portal with cfg's options (Store, BaseURL,
+// AdminKey, Now and Logger are the test's own).
+func newTestPortalWith(t *testing.T, cfg config) *testPortal {
+	t.Helper()
+	return startTestPortal(t, nil, cfg)
+}
+
+func startTestPortal(t *testing.T, wrap func(sessionstore.Store) sessionstore.Store, cfg config) *testPortal {
+	t.Helper()
 	p := &testPortal{t: t, clock: storetest.NewClock(start), logs: &syncBuffer{}}
 	p.ts = httptest.NewUnstartedServer(nil)
 	base := "http://" + p.ts.Listener.Addr().String()
@@ -78,13 +91,12 @@ func newTestPortal(t *testing.T, wrap func(sessionstore.Store) sessionstore.Stor
 	if wrap != nil {
 		used = wrap(st)
 	}
-	p.srv, err = newServer(config{
-		Store:    used,
-		BaseURL:  base,
-		AdminKey: testAdminKey,
-		Now:      p.clock.Now,
-		Logger:   slog.New(slog.NewTextHandler(p.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	cfg.Store = used
+	cfg.BaseURL = base
+	cfg.AdminKey = testAdminKey
+	cfg.Now = p.clock.Now
+	cfg.Logger = slog.New(slog.NewTextHandler(p.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	p.srv, err = newServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,8 +161,9 @@ func (l leakCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 // browser is an HTTP client with a cookie jar that does not follow
 // redirects by itself, so tests can look at each one.
 type browser struct {
-	p *testPortal
-	c *http.Client
+	p  *testPortal
+	c  *http.Client
+	ua string // the User-Agent header, if set
 }
 
 func (p *testPortal) browser() *browser {
@@ -191,6 +204,9 @@ func (b *browser) do(method, target string, form url.Values, hdr map[string]stri
 		req.Header.Set("Origin", b.p.ts.URL)
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
+	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
@@ -222,9 +238,11 @@ func (b *browser) follow(target string) *reply {
 	return pg
 }
 
-// signIn opens a portal link and follows the exchange redirect.
-func (b *browser) signIn(link string) *reply {
+// signIn opens a portal link and follows the exchange redirect, with the
+// given User-Agent if any.
+func (b *browser) signIn(link string, userAgent ...string) *reply {
 	b.p.t.Helper()
+	b.ua = strings.Join(userAgent, "")
 	pg := b.follow(link)
 	if pg.StatusCode != http.StatusOK {
 		b.p.t.Fatalf("signing in: status %d\n%s", pg.StatusCode, pg.body)
@@ -235,7 +253,18 @@ func (b *browser) signIn(link string) *reply {
 // api calls the create endpoint.
 func (p *testPortal) api(key, body string) (*http.Response, []byte) {
 	p.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, p.ts.URL+"/v1/member-sessions/", strings.NewReader(body))
+	return p.apiCall(http.MethodPost, key, body)
+}
+
+// apiMethod calls the create endpoint's URL with another method.
+func (p *testPortal) apiMethod(method string) (*http.Response, []byte) {
+	p.t.Helper()
+	return p.apiCall(method, testAdminKey, "")
+}
+
+func (p *testPortal) apiCall(method, key, body string) (*http.Response, []byte) {
+	p.t.Helper()
+	req, err := http.NewRequest(method, p.ts.URL+"/v1/member-sessions/", strings.NewReader(body))
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -273,6 +302,26 @@ func (p *testPortal) create(memberID, returnURL string) *sessionstore.MemberSess
 	}
 	p.remember(s.Token)
 	return &s
+}
+
+// browserSession returns the ID of the member's one live session that is
+// not one of the links: the session a browser got.
+func (p *testPortal) browserSession(memberID string, links ...string) string {
+	p.t.Helper()
+	list, err := p.store.ListByMember(context.Background(), memberID)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range list {
+		if !slices.Contains(links, s.ID) {
+			ids = append(ids, s.ID)
+		}
+	}
+	if len(ids) != 1 {
+		p.t.Fatalf("%d browser sessions of %s, want 1", len(ids), memberID)
+	}
+	return ids[0]
 }
 
 // lookup reports the store's verdict on a token.

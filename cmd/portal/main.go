@@ -2,21 +2,32 @@
 //
 //	go run ./cmd/portal [-addr 127.0.0.1:8080] [-store badger|memory]
 //	                    [-data ./portal-data] [-base-url URL] [-admin-key KEY]
+//	                    [-one-time-links]
 //
-// It keeps a few demo customers and members of its own, creates a session
-// for each member at start and prints their portal links, and serves:
+// It keeps a few demo customers and members of its own, creates a portal
+// link for each member at start (replacing the links of the last start)
+// and prints them, and serves:
 //
 //	POST /v1/member-sessions/         create a session (admin key as bearer)
 //	GET  /portal                      the signed-in member's account
-//	GET  /portal/team                 the team's sessions (owners)
+//	GET  /portal/team                 the team's sessions (owners of teams)
 //	POST /portal/team/revoke          revoke one of them (owners)
-//	POST /portal/logout               sign out
+//	POST /portal/logout               sign out this browser
 //	POST /portal/logout-everywhere    sign out on every device
 //
+// Each browser that opens a link gets a session of its own; with
+// -one-time-links a link works only once.
+//
 // With -store badger (the default) sessions are kept in -data and survive a
-// restart; the HMAC key for the stored token hashes is kept beside them in
-// -data/secret. The admin key comes from -admin-key, else from the
-// PORTAL_ADMIN_KEY environment variable, else it is generated and printed.
+// restart; beside them in -data are the HMAC key of the stored token hashes
+// (secret), the admin key (admin-key) and the device labels of the signed-in
+// browsers (devices.json), all mode 0600. The admin key comes from
+// -admin-key, else from the PORTAL_ADMIN_KEY environment variable, else from
+// -data/admin-key (created on first start); with -store memory it is then
+// generated for the run. It must be at least 16 characters.
+//
+// Exit status: 0 after a clean shutdown (or -h), 2 for bad flags, 1 for
+// other failures.
 package main
 
 import (
@@ -31,6 +42,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -43,12 +55,44 @@ import (
 	"github.com/memberkit/sessionstore/memory"
 )
 
+// minAdminKey is the shortest admin key accepted.
+const minAdminKey = 16
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "portal:", err)
-		os.Exit(1)
+	code := exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is a bad command line: exit status 2. printed is true when the
+// flag package has already printed it, with the usage.
+type usageError struct {
+	msg     string
+	printed bool
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// exitCode prints err once to stderr and returns the exit status for it.
+func exitCode(err error, stderr io.Writer) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		if !ue.printed {
+			fmt.Fprintln(stderr, "portal:", ue.msg)
+			fmt.Fprintln(stderr, "Run portal -h for the flags.")
+		}
+		return 2
+	default:
+		fmt.Fprintln(stderr, "portal:", err)
+		return 1
 	}
 }
 
@@ -59,28 +103,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fl.SetOutput(stderr)
 	addr := fl.String("addr", "127.0.0.1:8080", "listen address")
 	kind := fl.String("store", "badger", "session store: badger or memory")
-	data := fl.String("data", "portal-data", "directory of the badger store")
-	baseURL := fl.String("base-url", "", "public origin of the portal, used in portal links (default http://<addr>)")
-	adminKey := fl.String("admin-key", "", "bearer key of the create endpoint (default $PORTAL_ADMIN_KEY, else random)")
+	data := fl.String("data", "portal-data", "directory of the badger store, its secrets and the device labels")
+	baseURL := fl.String("base-url", "", "public origin of the portal, used in portal links, such as https://portal.example.com (default http://<addr>)")
+	adminKey := fl.String("admin-key", "", "bearer key of the create endpoint, at least 16 characters (default $PORTAL_ADMIN_KEY, else kept in -data/admin-key)")
+	oneTime := fl.Bool("one-time-links", false, "a portal link signs in one browser only")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return err
+		return &usageError{msg: err.Error(), printed: true}
 	}
 	if fl.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %q", fl.Args())
+		return usagef("unexpected arguments: %q", fl.Args())
+	}
+	if *kind != "badger" && *kind != "memory" {
+		return usagef("-store must be badger or memory, not %q", *kind)
+	}
+	base, err := checkBaseURL(*baseURL)
+	if err != nil {
+		return err
+	}
+	key, keySource := *adminKey, "-admin-key"
+	if key == "" {
+		key, keySource = os.Getenv("PORTAL_ADMIN_KEY"), "PORTAL_ADMIN_KEY"
+	}
+	if key != "" && len(key) < minAdminKey {
+		return usagef("%s must be at least %d characters", keySource, minAdminKey)
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	key, generated := *adminKey, false
-	if key == "" {
-		key = os.Getenv("PORTAL_ADMIN_KEY")
-	}
-	if key == "" {
-		key, generated = randomHex(24), true
-	}
-
 	// Listen first: the port is known (for -addr :0) and taken before any
 	// link is printed.
 	ln, err := net.Listen("tcp", *addr)
@@ -88,19 +139,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer ln.Close()
-	base := strings.TrimRight(*baseURL, "/")
+	local := "http://" + displayAddr(ln.Addr())
 	if base == "" {
-		base = "http://" + displayAddr(ln.Addr())
+		base = local
+	}
+
+	keyFile := ""
+	if key == "" {
+		keySource = "generated for this run"
+		if *kind == "badger" {
+			if err := os.MkdirAll(*data, 0o700); err != nil {
+				return err
+			}
+			keyFile = filepath.Join(*data, "admin-key")
+			b, err := loadOrCreateSecret(keyFile, 24)
+			if err != nil {
+				return err
+			}
+			key = string(b)
+		} else {
+			key = randomHex(24)
+		}
 	}
 
 	opts := sessionstore.Options{PortalURL: base + "/portal", Now: time.Now}
-	store, where, err := openStore(*kind, *data, opts, stderr)
+	store, where, devicesFile, err := openStore(*kind, *data, opts, stderr)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	devs, err := openDevices(devicesFile)
+	if err != nil {
+		return err
+	}
 
-	srv, err := newServer(config{Store: store, BaseURL: base, AdminKey: key, Now: opts.Now, Logger: logger})
+	srv, err := newServer(config{Store: store, BaseURL: base, AdminKey: key, Now: opts.Now, Logger: logger,
+		Devices: devs, OneTimeLinks: *oneTime})
 	if err != nil {
 		return err
 	}
@@ -108,7 +182,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	printBanner(stdout, base, where, key, generated, links)
+	printBanner(stdout, banner{base: base, local: local, where: where, key: key, keySource: keySource,
+		keyFile: keyFile, oneTime: *oneTime, links: links})
 
 	hs := &http.Server{
 		Handler:           srv,
@@ -138,6 +213,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return store.Close()
 }
 
+// checkBaseURL checks -base-url: "" or an origin, http or https, without
+// a path, query or fragment. It returns it without a trailing slash.
+func checkBaseURL(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return "", usagef("-base-url %q must be an absolute http or https URL such as https://portal.example.com", raw)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", usagef("-base-url %q must be an origin, without a path, query or fragment: the portal serves /portal itself", raw)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
 // displayAddr turns a listen address into one a browser can open: an
 // unspecified host (":8080", "0.0.0.0:8080") becomes 127.0.0.1.
 func displayAddr(a net.Addr) string {
@@ -151,39 +242,36 @@ func displayAddr(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-// openStore opens the session store and says where it keeps sessions.
-func openStore(kind, dir string, opts sessionstore.Options, stderr io.Writer) (sessionstore.Store, string, error) {
-	switch kind {
-	case "memory":
+// openStore opens the session store and says where it keeps sessions, and
+// where the device labels go ("" for in memory).
+func openStore(kind, dir string, opts sessionstore.Options, stderr io.Writer) (sessionstore.Store, string, string, error) {
+	if kind == "memory" {
 		opts.Secret = []byte(randomHex(32))
 		st, err := memory.New(&opts)
-		return st, "memory (sessions end with the process)", err
-	case "badger":
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, "", err
-		}
-		secret, err := loadOrCreateSecret(filepath.Join(dir, "secret"))
-		if err != nil {
-			return nil, "", err
-		}
-		opts.Secret = secret
-		st, err := badger.Open(filepath.Join(dir, "badger"), &badger.Options{
-			Options: opts,
-			Logger:  slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		})
-		return st, "badger in " + dir, err
-	default:
-		return nil, "", fmt.Errorf("-store must be badger or memory, not %q", kind)
+		return st, "memory (sessions end with the process)", "", err
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", "", err
+	}
+	secret, err := loadOrCreateSecret(filepath.Join(dir, "secret"), 32)
+	if err != nil {
+		return nil, "", "", err
+	}
+	opts.Secret = secret
+	st, err := badger.Open(filepath.Join(dir, "badger"), &badger.Options{
+		Options: opts,
+		Logger:  slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	return st, "badger in " + dir, filepath.Join(dir, "devices.json"), err
 }
 
-// loadOrCreateSecret returns the HMAC key in path, creating it (mode 0600)
-// on first use. The key must outlive restarts: the stored token hashes are
-// made with it.
-func loadOrCreateSecret(path string) ([]byte, error) {
+// loadOrCreateSecret returns the key in path, creating it (mode 0600, n
+// random bytes in hex) on first use. The HMAC key must outlive restarts
+// (the stored token hashes are made with it), and the admin key should.
+func loadOrCreateSecret(path string, n int) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		key := randomHex(32)
+		key := randomHex(n)
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
 			return nil, err
@@ -201,8 +289,8 @@ func loadOrCreateSecret(path string) ([]byte, error) {
 		return nil, err
 	}
 	key := strings.TrimSpace(string(b))
-	if len(key) < 32 {
-		return nil, fmt.Errorf("%s: secret too short", path)
+	if len(key) < 2*n {
+		return nil, fmt.Errorf("%s: key too short, want %d characters (delete the file for a new one)", path, 2*n)
 	}
 	return []byte(key), nil
 }
@@ -213,16 +301,41 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// printBanner prints the portal's address, the admin key when it was
-// generated, and a portal link per demo member. The links carry tokens:
-// they go to the terminal, never to the log.
-func printBanner(w io.Writer, base, where, key string, generated bool, links []demoLink) {
-	fmt.Fprintf(w, "Customer portal on %s (store: %s)\n\n", base, where)
-	if generated {
-		fmt.Fprintf(w, "Admin API key (generated; pass -admin-key to choose one): %s\n\n", key)
+// banner is what printBanner prints.
+type banner struct {
+	base, local, where string
+	key, keySource     string
+	keyFile            string // the key's file, when it is kept in one
+	oneTime            bool
+	links              []demoLink
+}
+
+// printBanner prints the portal's address, where the admin key is, a portal
+// link per demo member and a curl command that creates a session, which
+// works as pasted. The links carry tokens: they go to the terminal, never
+// to the log.
+func printBanner(w io.Writer, b banner) {
+	fmt.Fprintf(w, "Customer portal on %s (store: %s)\n\n", b.base, b.where)
+	header := shellQuote("Authorization: Bearer " + b.key)
+	switch {
+	case b.keyFile != "":
+		abs, err := filepath.Abs(b.keyFile)
+		if err != nil {
+			abs = b.keyFile
+		}
+		fmt.Fprintf(w, "Admin API key: in %s (mode 0600; pass -admin-key to choose one)\n\n", abs)
+		header = `"Authorization: Bearer $(cat ` + shellQuote(abs) + `)"`
+	case b.keySource == "generated for this run":
+		fmt.Fprintf(w, "Admin API key (generated for this run; pass -admin-key to choose one): %s\n\n", b.key)
+	default:
+		fmt.Fprintf(w, "Admin API key: from %s\n\n", b.keySource)
 	}
-	fmt.Fprintln(w, "Portal links (each valid for one hour):")
-	for _, l := range links {
+	use := "several browsers, each signed in on its own"
+	if b.oneTime {
+		use = "one browser only"
+	}
+	fmt.Fprintf(w, "Portal links (each valid for one hour, for %s; a restart replaces them):\n", use)
+	for _, l := range b.links {
 		name := l.Member.Email
 		if l.Member.Name != nil {
 			name = *l.Member.Name
@@ -234,10 +347,15 @@ func printBanner(w io.Writer, base, where, key string, generated bool, links []d
 		fmt.Fprintf(w, "\n  %s <%s>, %s of %s\n  member_id %s\n  %s\n",
 			name, l.Member.Email, roleLabels[l.Member.Role], cust, l.Member.ID, l.URL)
 	}
-	if len(links) == 0 {
+	if len(b.links) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nCreate another session:\n  curl -s -X POST %s/v1/member-sessions/ -H 'Authorization: Bearer <admin key>' \\\n"+
+	fmt.Fprintf(w, "\nCreate another session:\n  curl -sS -X POST %s/v1/member-sessions/ -H %s \\\n"+
 		"    -H 'Content-Type: application/json' -d '{\"member_id\": \"%s\", \"return_url\": \"https://example.com/account\"}'\n\n",
-		base, links[0].Member.ID)
+		b.local, header, b.links[0].Member.ID)
+}
+
+// shellQuote quotes s as one single-quoted word of a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

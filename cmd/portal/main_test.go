@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ type running struct {
 	base   string
 	key    string   // the generated admin key, if printed
 	links  []string // the printed portal links
+	curl   string   // the printed curl command
 	banner string
 	stderr *syncBuffer
 	stop   func() error
@@ -62,12 +64,15 @@ read:
 			switch {
 			case strings.HasPrefix(line, "Customer portal on "):
 				r.base = strings.Fields(line)[3]
-			case strings.HasPrefix(line, "Admin API key"):
+			case strings.HasPrefix(line, "Admin API key (generated"):
 				f := strings.Fields(line)
 				r.key = f[len(f)-1]
 			case strings.HasPrefix(trimmed, "http") && strings.Contains(trimmed, "member_session_token="):
 				r.links = append(r.links, trimmed)
-			case strings.HasPrefix(line, "Create another session"):
+			case strings.HasPrefix(trimmed, "curl "):
+				r.curl = strings.TrimSuffix(trimmed, "\\")
+			case strings.HasPrefix(trimmed, "-H 'Content-Type"):
+				r.curl += " " + trimmed
 				break read
 			}
 		case <-timeout:
@@ -114,7 +119,7 @@ func signInAt(t *testing.T, base, link string) (int, string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if resp.Request.URL.Query().Has("member_session_token") {
+	if resp.StatusCode == http.StatusOK && resp.Request.URL.Query().Has("member_session_token") {
 		t.Errorf("the final URL still carries the token")
 	}
 	return resp.StatusCode, string(b)
@@ -172,12 +177,12 @@ func TestRunMemory(t *testing.T) {
 }
 
 func TestRunAdminKeyFromFlagOrEnv(t *testing.T) {
-	t.Setenv("PORTAL_ADMIN_KEY", "from-env")
+	t.Setenv("PORTAL_ADMIN_KEY", "from-env-0123456789")
 	r := startRun(t, "-store", "memory", "-addr", "127.0.0.1:0")
-	if r.key != "" || strings.Contains(r.banner, "from-env") {
-		t.Errorf("a key that was given is printed:\n%s", r.banner)
+	if r.key != "" || !strings.Contains(r.banner, "Admin API key: from PORTAL_ADMIN_KEY") {
+		t.Errorf("banner:\n%s", r.banner)
 	}
-	for key, want := range map[string]int{"from-env": http.StatusUnprocessableEntity, "other": http.StatusUnauthorized} {
+	for key, want := range map[string]int{"from-env-0123456789": http.StatusUnprocessableEntity, "other-0123456789ab": http.StatusUnauthorized} {
 		req, _ := http.NewRequest(http.MethodPost, r.base+"/v1/member-sessions/", strings.NewReader(`{}`))
 		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := http.DefaultClient.Do(req)
@@ -191,69 +196,155 @@ func TestRunAdminKeyFromFlagOrEnv(t *testing.T) {
 	}
 }
 
+// The printed curl command works as pasted, with a key from the data
+// directory, from the flag (quoted for the shell), or generated.
+func TestRunBannerCurlWorks(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("curl is not installed and CI is set")
+		}
+		t.Skip("curl is not installed")
+	}
+	t.Setenv("PORTAL_ADMIN_KEY", "")
+	for _, args := range [][]string{
+		{"-data", filepath.Join(t.TempDir(), "d")},
+		{"-store", "memory", "-admin-key", `it's a "key" $HOME`},
+		{"-store", "memory"},
+	} {
+		r := startRun(t, append(args, "-addr", "127.0.0.1:0")...)
+		if strings.Contains(r.curl, "<") {
+			t.Errorf("%q: curl command with a placeholder: %s", args, r.curl)
+		}
+		out, err := exec.Command("sh", "-c", r.curl).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), `"member_portal_url"`) {
+			t.Errorf("%q: the banner's curl command: %v\n%s\n%s", args, err, r.curl, out)
+		}
+		if err := r.stop(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // Sessions kept by the Badger store work after a restart: same data
-// directory, same HMAC secret, a new process (and here a new port).
+// directory, same HMAC secret, same admin key, a new process (and here a
+// new port). A restart replaces the demo links instead of adding more, and
+// browsers stay signed in.
 func TestRunBadgerSurvivesRestart(t *testing.T) {
+	t.Setenv("PORTAL_ADMIN_KEY", "")
 	data := filepath.Join(t.TempDir(), "portal-data")
-	first := startRun(t, "-data", data, "-addr", "127.0.0.1:0", "-admin-key", "k")
-	if !strings.Contains(first.banner, "badger in "+data) {
+	first := startRun(t, "-data", data, "-addr", "127.0.0.1:0")
+	if !strings.Contains(first.banner, "badger in "+data) || !strings.Contains(first.banner, filepath.Join(data, "admin-key")) {
 		t.Errorf("banner:\n%s", first.banner)
 	}
-	if err := first.stop(); err != nil {
-		t.Fatalf("first run: %v", err)
-	}
-	fi, err := os.Stat(filepath.Join(data, "secret"))
+	// Maria signs in on the first run.
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	u, _ := url.Parse(first.links[1])
+	resp, err := client.Get(first.base + u.RequestURI())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("secret mode %v, want 0600", fi.Mode().Perm())
+	resp.Body.Close()
+	if err := first.stop(); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	key, err := os.ReadFile(filepath.Join(data, "admin-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"secret", "admin-key", "devices.json"} {
+		fi, err := os.Stat(filepath.Join(data, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", name, fi.Mode().Perm())
+		}
 	}
 
-	second := startRun(t, "-data", data, "-addr", "127.0.0.1:0", "-admin-key", "k")
-	status, body := signInAt(t, second.base, first.links[1])
-	if status != http.StatusOK || !strings.Contains(body, "Hello, Maria Garcia") {
-		t.Fatalf("first run's link on the second run: %d\n%s", status, body)
+	var last *running
+	for range 2 {
+		last = startRun(t, "-data", data, "-addr", "127.0.0.1:0")
+		if err := last.stop(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// Both runs' sessions of Maria are listed.
-	if n := strings.Count(body, "Signed in "); n != 2 {
-		t.Errorf("%d sessions listed, want 2", n)
+	if k2, _ := os.ReadFile(filepath.Join(data, "admin-key")); string(k2) != string(key) {
+		t.Error("the admin key changed on restart")
+	}
+	second := startRun(t, "-data", data, "-addr", "127.0.0.1:0")
+	// The browser is still signed in (cookies are per host, not port).
+	resp, err = client.Get(second.base + "/portal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body := string(b)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Hello, Maria Garcia") {
+		t.Fatalf("the first run's browser on the fourth run: %d\n%s", resp.StatusCode, body)
+	}
+	// Her sessions: this browser and the current link, not one link per
+	// start.
+	if n := strings.Count(body, `class="device"`); n != 2 || !strings.Contains(body, "Sign-in link") {
+		t.Errorf("%d sessions listed, want the browser and one link:\n%s", n, body)
+	}
+	// The first run's links were replaced.
+	if status, _ := signInAt(t, second.base, first.links[1]); status != http.StatusUnauthorized {
+		t.Errorf("the first run's link on the fourth run: %d", status)
+	}
+	if status, body := signInAt(t, second.base, second.links[1]); status != http.StatusOK || !strings.Contains(body, "Hello, Maria Garcia") {
+		t.Errorf("the fourth run's link: %d", status)
 	}
 	if err := second.stop(); err != nil {
 		t.Errorf("second run: %v", err)
 	}
 }
 
+// Bad flags: the message once, exit status 2; -h exits 0.
 func TestRunFlags(t *testing.T) {
-	for _, args := range [][]string{
-		{"-store", "postgres", "-addr", "127.0.0.1:0"},
-		{"-addr", "127.0.0.1:0", "extra"},
-		{"-nope"},
-		{"-store", "memory", "-addr", "127.0.0.1:0", "-base-url", "not a url"},
+	t.Setenv("PORTAL_ADMIN_KEY", "")
+	for _, tc := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{[]string{"-store", "postgres", "-addr", "127.0.0.1:0"}, "-store must be badger or memory", 2},
+		{[]string{"-addr", "127.0.0.1:0", "extra"}, "unexpected arguments", 2},
+		{[]string{"-nope"}, "flag provided but not defined: -nope", 2},
+		{[]string{"-store", "memory", "-base-url", "example.com"}, `-base-url "example.com" must be an absolute http or https URL`, 2},
+		{[]string{"-store", "memory", "-base-url", "https://example.com/acme"}, "must be an origin", 2},
+		{[]string{"-store", "memory", "-admin-key", "a"}, "-admin-key must be at least 16 characters", 2},
+		{[]string{"-store", "memory", "-addr", "256.0.0.1:http"}, "listen tcp", 1},
+		{[]string{"-h"}, "Usage of portal", 0},
 	} {
-		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
-			t.Errorf("run(%q) accepted", args)
+		var stderr strings.Builder
+		code := exitCode(run(context.Background(), tc.args, io.Discard, &stderr), &stderr)
+		if code != tc.code || strings.Count(stderr.String(), tc.want) != 1 {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit %d and %q once", tc.args, code, stderr.String(), tc.code, tc.want)
 		}
 	}
-	if err := run(context.Background(), []string{"-h"}, io.Discard, io.Discard); err != nil {
-		t.Errorf("-h: %v", err)
+	t.Setenv("PORTAL_ADMIN_KEY", "short")
+	var stderr strings.Builder
+	if code := exitCode(run(context.Background(), []string{"-store", "memory"}, io.Discard, &stderr), &stderr); code != 2 || !strings.Contains(stderr.String(), "PORTAL_ADMIN_KEY must be at least 16") {
+		t.Errorf("short key from the environment: %d %s", code, stderr.String())
 	}
 }
 
 func TestLoadOrCreateSecret(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "secret")
-	a, err := loadOrCreateSecret(path)
+	a, err := loadOrCreateSecret(path, 32)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := loadOrCreateSecret(path)
+	b, err := loadOrCreateSecret(path, 32)
 	if err != nil || string(a) != string(b) || len(a) != 64 {
 		t.Errorf("second load: %q %v", b, err)
 	}
 	if err := os.WriteFile(path, []byte("short\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := loadOrCreateSecret(path); err == nil {
+	if _, err := loadOrCreateSecret(path, 32); err == nil {
 		t.Error("a short secret accepted")
 	}
 }

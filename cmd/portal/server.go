@@ -52,6 +52,12 @@ type config struct {
 	Logger *slog.Logger
 	// Directory holds the customers and members; nil means the demo set.
 	Directory *directory
+	// Devices keeps the device label of each browser session; nil keeps
+	// them in memory.
+	Devices *devices
+	// OneTimeLinks makes a portal link work once (sessionhttp's
+	// Options.OneTimeLinks).
+	OneTimeLinks bool
 }
 
 // server is the portal: an http.Handler with the admin API and the member
@@ -63,6 +69,8 @@ type server struct {
 	now      func() time.Time
 	log      *slog.Logger
 	dir      *directory
+	devices  *devices
+	oneTime  bool
 	pages    map[string]*template.Template
 	handler  http.Handler
 }
@@ -86,6 +94,11 @@ func newServer(cfg config) (*server, error) {
 		now:      cfg.Now,
 		log:      cfg.Logger,
 		dir:      cfg.Directory,
+		devices:  cfg.Devices,
+		oneTime:  cfg.OneTimeLinks,
+	}
+	if s.devices == nil {
+		s.devices, _ = openDevices("")
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -99,7 +112,9 @@ func newServer(cfg config) (*server, error) {
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
-	s.handler = s.routes()
+	if s.handler, err = s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -109,48 +124,92 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 //
 // CSRF: the portal's state-changing forms are POSTs authenticated by a
 // SameSite=Lax cookie, which browsers do not send on cross-site POSTs, and
-// they are also wrapped in net/http.CrossOriginProtection, which refuses a
-// POST whose Sec-Fetch-Site header says cross-site (or, from browsers too
-// old to send it, whose Origin does not match the Host). No CSRF token is
-// needed on top of the two. The admin API is not wrapped: it is
-// authenticated by a bearer key that a browser never sends on its own.
-func (s *server) routes() http.Handler {
-	opts := sessionhttp.Options{
-		Insecure:     s.base.Scheme == "http",
-		ErrorHandler: s.authError,
-		SignedOutURL: "/portal/signed-out",
-		Now:          s.now,
-		Logger:       s.log,
-	}
-	auth := sessionhttp.Middleware(s.store, &opts)
-	// Signing out with a stale cookie still ends at the signed-out page.
-	optional := opts
-	optional.Optional = true
-	authOptional := sessionhttp.Middleware(s.store, &optional)
-	everywhere := opts
-	everywhere.SignedOutURL = "/portal/signed-out?everywhere=1"
-	authEverywhere := sessionhttp.Middleware(s.store, &everywhere)
-	owner := sessionhttp.RequireRole(sessionstore.RoleOwner)
-
+// they are also checked by net/http.CrossOriginProtection (sessionhttp's
+// sign-out handlers run it themselves; the team revoke form is wrapped in
+// it), which refuses a POST whose Sec-Fetch-Site header says cross-site
+// (or, from browsers too old to send it, whose Origin does not match the
+// Host). No CSRF token is needed on top of the two. The admin API is not
+// wrapped: it is authenticated by a bearer key that a browser never sends
+// on its own.
+func (s *server) routes() (http.Handler, error) {
 	csrf := http.NewCrossOriginProtection()
+	auth, err := sessionhttp.New(s.store, &sessionhttp.Options{
+		Cookie:                 sessionhttp.Cookie{Insecure: s.base.Scheme == "http"},
+		OneTimeLinks:           s.oneTime,
+		OnSignIn:               s.recordDevice,
+		ErrorHandler:           s.authError,
+		SignedOutURL:           "/portal/signed-out",
+		SignedOutEverywhereURL: "/portal/signed-out?everywhere=1",
+		CrossOriginProtection:  csrf,
+		Now:                    s.now,
+		Logger:                 s.log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.errorPage(w, http.StatusForbidden, "This request was refused",
-			"The form was sent from another site. Go back to the portal and try again.")
+		s.authError(w, r, &sessionhttp.Error{Code: sessionhttp.CodeCrossOrigin, Err: sessionhttp.ErrCrossOrigin})
 	}))
+	owner := auth.Role(sessionstore.RoleOwner)
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/member-sessions/", s.createSession)
-	mux.HandleFunc("POST /v1/member-sessions", s.createSession)
-	mux.HandleFunc("GET /{$}", s.homePage)
-	mux.Handle("GET /portal", auth(http.HandlerFunc(s.portalPage)))
-	mux.Handle("GET /portal/team", auth(owner(http.HandlerFunc(s.teamPage))))
-	mux.Handle("POST /portal/team/revoke", csrf.Handler(auth(owner(http.HandlerFunc(s.revokeSession)))))
-	mux.Handle("POST /portal/logout", csrf.Handler(authOptional(sessionhttp.Logout(s.store))))
-	mux.Handle("POST /portal/logout-everywhere", csrf.Handler(authEverywhere(sessionhttp.LogoutEverywhere(s.store))))
-	mux.HandleFunc("GET /portal/signed-out", s.signedOutPage)
+	mux.Handle("/v1/member-sessions/", s.only(http.MethodPost, http.HandlerFunc(s.createSession)))
+	mux.Handle("/v1/member-sessions", s.only(http.MethodPost, http.HandlerFunc(s.createSession)))
+	mux.Handle("/{$}", s.only(http.MethodGet, http.HandlerFunc(s.homePage)))
+	mux.Handle("/portal", s.only(http.MethodGet, auth.Required(http.HandlerFunc(s.portalPage))))
+	mux.Handle("/portal/team", s.only(http.MethodGet, owner(http.HandlerFunc(s.teamPage))))
+	mux.Handle("/portal/team/revoke", s.only(http.MethodPost, csrf.Handler(owner(http.HandlerFunc(s.revokeSession)))))
+	// The sign-out handlers answer other methods themselves (405 through
+	// authError, with Allow).
+	mux.Handle("/portal/logout", auth.Logout())
+	mux.Handle("/portal/logout-everywhere", auth.LogoutEverywhere())
+	mux.Handle("/portal/signed-out", s.only(http.MethodGet, http.HandlerFunc(s.signedOutPage)))
 	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	return s.accessLog(securityHeaders(mux))
+	mux.Handle("/static/", s.only(http.MethodGet, http.StripPrefix("/static/", http.FileServerFS(static))))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, http.StatusNotFound, "message", "Page not found", message{
+			Heading: "Page not found", Text: "There is no page at this address.",
+			LinkURL: "/", LinkText: "Go to the portal home",
+		})
+	})
+	return s.accessLog(securityHeaders(mux)), nil
+}
+
+// only lets through requests with method (and HEAD for GET); others get
+// an HTML 405 page with an Allow header.
+func (s *server) only(method string, next http.Handler) http.Handler {
+	allow := method
+	if method == http.MethodGet {
+		allow = "GET, HEAD"
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == method || (method == http.MethodGet && r.Method == http.MethodHead) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Allow", allow)
+		s.methodNotAllowed(w, r)
+	})
+}
+
+func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/v1/") {
+		apiError(w, http.StatusMethodNotAllowed, "method not allowed", "")
+		return
+	}
+	s.render(w, http.StatusMethodNotAllowed, "message", "Not available", message{
+		Heading: "This address does not open as a page",
+		Text:    "It only takes the portal's buttons and forms.",
+		LinkURL: "/portal", LinkText: "Go to your account",
+	})
+}
+
+// recordDevice is sessionhttp's OnSignIn: it remembers the browser's label
+// for the sessions pages.
+func (s *server) recordDevice(r *http.Request, sess *sessionstore.MemberSession) {
+	if err := s.devices.add(sess.ID, sessionhttp.DeviceLabel(r.UserAgent()), sess.ExpiresAt, s.now()); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "record device failed", slog.String("error", err.Error()))
+	}
 }
 
 // securityHeaders sets the headers every response gets. Referrer-Policy
@@ -356,8 +415,10 @@ type message struct {
 	LinkText      string
 }
 
+// errorPage is a message page that links to the portal's home page, which
+// says how to sign in.
 func (s *server) errorPage(w http.ResponseWriter, status int, heading, text string) {
-	s.render(w, status, "message", heading, message{Heading: heading, Text: text})
+	s.render(w, status, "message", heading, message{Heading: heading, Text: text, LinkURL: "/", LinkText: "How to sign in"})
 }
 
 // authError is the middleware's ErrorHandler: an HTML page per error code,
@@ -389,16 +450,27 @@ func (s *server) authError(w http.ResponseWriter, r *http.Request, err error) {
 		s.errorPage(w, http.StatusUnauthorized, "You are not signed in",
 			"Open the portal link you received to sign in.")
 	case code == sessionhttp.CodeForbidden:
-		s.errorPage(w, http.StatusForbidden, "Only the owner can see this page",
-			"Ask your team's owner to manage the team's sessions.")
+		s.render(w, http.StatusForbidden, "message", "Owners only", message{
+			Heading: "Only the owner can see this page", Text: "Ask your team's owner to manage the team's sessions.",
+			LinkURL: "/portal", LinkText: "Back to your account",
+		})
+	case code == sessionhttp.CodeCrossOrigin:
+		s.render(w, http.StatusForbidden, "message", "This request was refused", message{
+			Heading: "This request was refused", Text: "The form was sent from another site. Go back to the portal and try again.",
+			LinkURL: "/portal", LinkText: "Go to your account",
+		})
+	case code == sessionhttp.CodeMethodNotAllowed:
+		s.methodNotAllowed(w, r)
 	default:
 		s.unavailable(w)
 	}
 }
 
 func (s *server) unavailable(w http.ResponseWriter) {
-	s.errorPage(w, http.StatusServiceUnavailable, "The portal is unavailable",
-		"Something went wrong on our side. Please try again in a moment.")
+	s.render(w, http.StatusServiceUnavailable, "message", "Unavailable", message{
+		Heading: "The portal is unavailable", Text: "Something went wrong on our side. Please try again in a moment.",
+		LinkURL: "/portal", LinkText: "Try again",
+	})
 }
 
 func (s *server) homePage(w http.ResponseWriter, r *http.Request) {
@@ -412,6 +484,7 @@ func (s *server) signedOutPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, http.StatusOK, "message", "Signed out", message{
 		Heading: "You have signed out", Text: text,
+		LinkURL: "/", LinkText: "Sign in again",
 	})
 }
 
@@ -430,8 +503,11 @@ type customerView struct {
 type sessionView struct {
 	ID               string
 	Member           memberView
+	Device           string // the browser's label; "" for a portal link
 	Created, Expires string
 	ExpiresIn        string
+	LastCaption      string // "Updated", later "Last used"; "" when unknown
+	Last             string
 	Current          bool
 }
 
@@ -440,7 +516,7 @@ type portalBody struct {
 	Customer  customerView
 	Sessions  []sessionView
 	ReturnURL string
-	IsOwner   bool
+	ShowTeam  bool // owners of team customers
 }
 
 type teamBody struct {
@@ -460,7 +536,7 @@ func (s *server) portalPage(w http.ResponseWriter, r *http.Request) {
 		Member:   viewMember(sess.Member),
 		Customer: viewCustomer(sess.Customer),
 		Sessions: s.viewSessions(list, sess.ID),
-		IsOwner:  sess.Member.Role == sessionstore.RoleOwner,
+		ShowTeam: sess.Member.Role == sessionstore.RoleOwner && isTeam(sess.Customer),
 	}
 	if sess.ReturnURL != nil {
 		body.ReturnURL = *sess.ReturnURL
@@ -468,8 +544,19 @@ func (s *server) portalPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "portal", "Your account", body)
 }
 
+func isTeam(c sessionstore.Customer) bool {
+	return c.Type != nil && *c.Type == sessionstore.CustomerTeam
+}
+
 func (s *server) teamPage(w http.ResponseWriter, r *http.Request) {
 	sess, _ := sessionhttp.FromContext(r.Context())
+	if !isTeam(sess.Customer) {
+		s.render(w, http.StatusNotFound, "message", "No team", message{
+			Heading: "Your account has no team", Text: "Only team accounts have a team page. Your own sessions are on your account page.",
+			LinkURL: "/portal", LinkText: "Back to your account",
+		})
+		return
+	}
 	list, err := s.store.ListByCustomer(r.Context(), sess.CustomerID)
 	if err != nil {
 		s.storeFailed(w, r, "list customer sessions", err)
@@ -591,14 +678,19 @@ func (s *server) viewSessions(list []*sessionstore.MemberSession, current string
 	now := s.now()
 	out := make([]sessionView, 0, len(list))
 	for _, x := range list {
-		out = append(out, sessionView{
+		v := sessionView{
 			ID:        x.ID,
 			Member:    viewMember(x.Member),
 			Created:   formatTime(x.CreatedAt),
 			Expires:   formatTime(x.ExpiresAt),
 			ExpiresIn: formatLeft(x.ExpiresAt.Sub(now)),
 			Current:   x.ID == current,
-		})
+		}
+		v.Device, _ = s.devices.label(x.ID)
+		if caption, at, ok := lastActivity(x); ok {
+			v.LastCaption, v.Last = caption, formatTime(at)
+		}
+		out = append(out, v)
 	}
 	return out
 }
@@ -628,12 +720,26 @@ type demoLink struct {
 	URL      string
 }
 
-// createDemoSessions creates a session for every member of the directory
-// and returns their portal links.
+// createDemoSessions creates a portal link for every member of the
+// directory and returns them. A member's earlier links (live sessions no
+// browser has exchanged, such as those printed by the last start) are
+// revoked first, so restarts do not pile links up; browsers stay signed in.
 func (s *server) createDemoSessions(ctx context.Context) ([]demoLink, error) {
 	var links []demoLink
 	for _, id := range s.dir.order {
 		m, c, _ := s.dir.member(id)
+		old, err := s.store.ListByMember(ctx, m.ID)
+		if err != nil {
+			return nil, fmt.Errorf("portal: listing the sessions of %s: %w", m.Email, err)
+		}
+		for _, x := range old {
+			if _, device := s.devices.label(x.ID); device {
+				continue
+			}
+			if err := s.store.Revoke(ctx, x.ID); err != nil && !errors.Is(err, sessionstore.ErrNotFound) {
+				return nil, fmt.Errorf("portal: revoking an old link of %s: %w", m.Email, err)
+			}
+		}
 		sess, err := s.store.Create(ctx, sessionstore.CreateParams{Member: m, Customer: c})
 		if err != nil {
 			return nil, fmt.Errorf("portal: creating a session for %s: %w", m.Email, err)

@@ -171,7 +171,7 @@ func TestPortalLinkFlow(t *testing.T) {
 		"Hello, Maria Garcia", "maria.garcia@acme-inc.example", ">Owner<",
 		"<h2>Acme Inc.</h2>", "1 Market Street", "Suite 300", "San Francisco CA 94105", "United States",
 		"911144442 (US EIN)",
-		"This session", "Jan 20, 2026 10:00 UTC", "Jan 20, 2026 11:00 UTC", "60 min left",
+		"This device", "Jan 20, 2026 10:00 UTC", "Jan 20, 2026 11:00 UTC", "60 min left",
 		`href="https://example.com/account"`, "Back",
 		`action="/portal/logout"`, "Sign out everywhere", `href="/portal/team"`,
 	)
@@ -183,28 +183,39 @@ func TestPortalLinkFlow(t *testing.T) {
 			t.Errorf("no %s header", h)
 		}
 	}
-	if pg.Header.Get("Cache-Control") != "no-store" {
-		t.Errorf("Cache-Control %q", pg.Header.Get("Cache-Control"))
+	if pg.Header.Get("Cache-Control") != "private, no-store" || pg.Header.Get("Vary") != "Cookie" {
+		t.Errorf("Cache-Control %q Vary %q", pg.Header.Get("Cache-Control"), pg.Header.Get("Vary"))
 	}
 
 	// A member without a return URL and not an owner: no back button, no
-	// team link; a second session of hers is listed, not marked.
+	// team link. Her two links and her two browsers are listed, each
+	// browser by its label, this one marked.
 	lee := p.create(leeMemberID, "")
-	lee2 := p.create(leeMemberID, "")
-	pg = p.browser().signIn(lee.MemberPortalURL)
-	mustContain(t, "Lee's page", pg.body, "Hello, Lee Chen", ">Member<")
+	p.create(leeMemberID, "")
+	p.browser().signIn(lee.MemberPortalURL, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1")
+	pg = p.browser().signIn(lee.MemberPortalURL, "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+	mustContain(t, "Lee's page", pg.body, "Hello, Lee Chen", ">Member<", "Safari on iPhone", "Firefox on Linux", "Sign-in link")
 	if strings.Contains(pg.body, "Back") || strings.Contains(pg.body, "/portal/team") {
 		t.Error("back button or team link without reason")
 	}
-	if n := strings.Count(pg.body, "Signed in "); n != 2 || strings.Count(pg.body, "This session") != 1 {
-		t.Errorf("%d sessions listed, want 2 with one marked", n)
+	if strings.Contains(pg.body, "Mozilla") || strings.Contains(pg.body, "Gecko") {
+		t.Error("the raw User-Agent is on the page")
 	}
-	_ = lee2
+	if n := strings.Count(pg.body, `class="device"`); n != 4 || strings.Count(pg.body, "This device") != 1 || strings.Count(pg.body, "Sign-in link") != 2 {
+		t.Errorf("%d sessions listed, want 2 links and 2 browsers, one marked", n)
+	}
+	if !strings.Contains(pg.body, "Firefox on Linux <span class=\"badge current\">This device") {
+		t.Error("this browser is not the one marked")
+	}
 
-	// The individual customer: no tax ID.
+	// The individual customer: no tax ID, and no team link though she is
+	// the owner.
 	ada := p.create(adaMemberID, "")
 	pg = p.browser().signIn(ada.MemberPortalURL)
 	mustContain(t, "Ada's page", pg.body, "Hello, Ada Lovelace", "Individual", "London", "United Kingdom", "None")
+	if strings.Contains(pg.body, "/portal/team") {
+		t.Error("an individual customer sees the team link")
+	}
 }
 
 func TestBearerWinsOverCookie(t *testing.T) {
@@ -253,13 +264,14 @@ func TestRoles(t *testing.T) {
 		t.Error("the team page lists another customer's session")
 	}
 
-	// An individual owner sees only her own.
+	// An individual owner has no team page.
 	b = p.browser()
 	b.signIn(ada.MemberPortalURL)
 	pg = b.get("/portal/team")
-	if pg.StatusCode != http.StatusOK || strings.Contains(pg.body, "Acme") {
+	if pg.StatusCode != http.StatusNotFound || strings.Contains(pg.body, "Acme") {
 		t.Errorf("Ada's team page: %d", pg.StatusCode)
 	}
+	mustContain(t, "Ada's team page", pg.body, "Your account has no team", `href="/portal"`)
 }
 
 func TestTeamRevoke(t *testing.T) {
@@ -269,17 +281,16 @@ func TestTeamRevoke(t *testing.T) {
 	ada := p.create(adaMemberID, "")
 	leeBrowser := p.browser()
 	leeBrowser.signIn(lee.MemberPortalURL)
+	leeDevice := p.browserSession(leeMemberID, lee.ID)
 
 	b := p.browser()
 	b.signIn(maria.MemberPortalURL)
-	pg := b.post("/portal/team/revoke", url.Values{"session_id": {lee.ID}})
+	mariaDevice := p.browserSession(mariaMemberID, maria.ID)
+	pg := b.post("/portal/team/revoke", url.Values{"session_id": {leeDevice}})
 	if pg.StatusCode != http.StatusSeeOther || pg.Header.Get("Location") != "/portal/team?revoked=1" {
 		t.Fatalf("revoke: %d %q", pg.StatusCode, pg.Header.Get("Location"))
 	}
 	mustContain(t, "team page after revoke", b.get("/portal/team?revoked=1").body, "The session was revoked.")
-	if err := p.lookup(lee.Token); !errors.Is(err, sessionstore.ErrNotFound) {
-		t.Errorf("Lee's session after revoke: %v", err)
-	}
 	pg = leeBrowser.get("/portal")
 	if pg.StatusCode != http.StatusUnauthorized {
 		t.Errorf("Lee after revoke: %d", pg.StatusCode)
@@ -298,13 +309,21 @@ func TestTeamRevoke(t *testing.T) {
 		t.Errorf("an owner revoked another customer's session: %v", err)
 	}
 
+	// Revoking a link: the link stops working.
+	if pg := b.post("/portal/team/revoke", url.Values{"session_id": {lee.ID}}); pg.StatusCode != http.StatusSeeOther {
+		t.Errorf("revoking Lee's link: %d", pg.StatusCode)
+	}
+	if err := p.lookup(lee.Token); !errors.Is(err, sessionstore.ErrNotFound) {
+		t.Errorf("Lee's link after revoke: %v", err)
+	}
+
 	// Revoking one's own session signs out.
-	pg = b.post("/portal/team/revoke", url.Values{"session_id": {maria.ID}})
+	pg = b.post("/portal/team/revoke", url.Values{"session_id": {mariaDevice}})
 	if pg.StatusCode != http.StatusSeeOther || pg.Header.Get("Location") != "/portal/signed-out" {
 		t.Errorf("revoking own session: %d %q", pg.StatusCode, pg.Header.Get("Location"))
 	}
-	if err := p.lookup(maria.Token); !errors.Is(err, sessionstore.ErrNotFound) {
-		t.Errorf("own session after revoke: %v", err)
+	if pg := b.get("/portal"); pg.StatusCode != http.StatusUnauthorized {
+		t.Errorf("own session after revoke: %d", pg.StatusCode)
 	}
 }
 
@@ -314,8 +333,8 @@ func TestLogout(t *testing.T) {
 	s2 := p.create(mariaMemberID, "")
 	b1, b2 := p.browser(), p.browser()
 	b1.signIn(s1.MemberPortalURL)
+	b1Device := p.browserSession(mariaMemberID, s1.ID, s2.ID)
 	b2.signIn(s2.MemberPortalURL)
-
 	pg := b1.post("/portal/logout", nil)
 	if pg.StatusCode != http.StatusSeeOther || pg.Header.Get("Location") != "/portal/signed-out" {
 		t.Fatalf("logout: %d %q", pg.StatusCode, pg.Header.Get("Location"))
@@ -324,9 +343,13 @@ func TestLogout(t *testing.T) {
 		t.Errorf("cookie not cleared: %q", sc)
 	}
 	pg = b1.get("/portal/signed-out")
-	mustContain(t, "signed-out page", pg.body, "You have signed out")
-	if err := p.lookup(s1.Token); !errors.Is(err, sessionstore.ErrNotFound) {
-		t.Errorf("session after logout: %v", err)
+	mustContain(t, "signed-out page", pg.body, "You have signed out", `href="/"`)
+	if _, err := p.store.Get(context.Background(), b1Device); !errors.Is(err, sessionstore.ErrNotFound) {
+		t.Errorf("the browser's session after logout: %v", err)
+	}
+	// The link lives on (it may be opened again until it expires).
+	if err := p.lookup(s1.Token); err != nil {
+		t.Errorf("the link after logout: %v", err)
 	}
 	pg = b1.get("/portal")
 	if pg.StatusCode != http.StatusUnauthorized {
@@ -345,7 +368,7 @@ func TestLogout(t *testing.T) {
 	stale := p.create(leeMemberID, "")
 	b3 := p.browser()
 	b3.signIn(stale.MemberPortalURL)
-	if err := p.store.Revoke(context.Background(), stale.ID); err != nil {
+	if _, err := p.store.RevokeMember(context.Background(), leeMemberID); err != nil {
 		t.Fatal(err)
 	}
 	if pg := b3.post("/portal/logout", nil); pg.StatusCode != http.StatusSeeOther || pg.Header.Get("Location") != "/portal/signed-out" {
