@@ -74,15 +74,26 @@ func newTestPortalWith(t *testing.T, cfg config) *testPortal {
 
 func startTestPortal(t *testing.T, wrap func(sessionstore.Store) sessionstore.Store, cfg config) *testPortal {
 	t.Helper()
+	return startTestPortalOpts(t, wrap, cfg, nil)
+}
+
+// startTestPortalOpts is startTestPortal with the store's options changed
+// by configure, when it is not nil.
+func startTestPortalOpts(t *testing.T, wrap func(sessionstore.Store) sessionstore.Store, cfg config, configure func(*sessionstore.Options)) *testPortal {
+	t.Helper()
 	p := &testPortal{t: t, clock: storetest.NewClock(start), logs: &syncBuffer{}}
 	p.ts = httptest.NewUnstartedServer(nil)
 	base := "http://" + p.ts.Listener.Addr().String()
-	st, err := memory.New(&sessionstore.Options{
+	opts := &sessionstore.Options{
 		PortalURL:     base + "/portal",
 		Now:           p.clock.Now,
 		SweepInterval: -1,
 		Secret:        []byte("test secret"),
-	})
+	}
+	if configure != nil {
+		configure(opts)
+	}
+	st, err := memory.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,6 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	baseURL := fl.String("base-url", "", "public origin of the portal, used in portal links, such as https://portal.example.com (default http://<addr>)")
 	adminKey := fl.String("admin-key", "", "bearer key of the create endpoint, at least 16 characters (default $PORTAL_ADMIN_KEY, else kept in -data/admin-key)")
 	oneTime := fl.Bool("one-time-links", false, "a portal link signs in one browser only")
+	idle := fl.Duration("idle-timeout", 30*time.Minute, "sign a browser out after this long without use (0: never)")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -162,7 +163,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	opts := sessionstore.Options{PortalURL: base + "/portal", Now: time.Now}
+	opts := sessionstore.Options{PortalURL: base + "/portal", Now: time.Now, IdleTimeout: *idle}
 	store, where, devicesFile, err := openStore(*kind, *data, opts, stderr)
 	if err != nil {
 		return err

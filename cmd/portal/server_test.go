@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -641,5 +642,31 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	for range 4 {
 		<-done
+	}
+}
+
+// An expired link keeps saying "This link has expired" while the sweeper
+// runs, for as long as expired sessions are kept, and is unknown after.
+func TestExpiredLinkSurvivesSweeps(t *testing.T) {
+	p := startTestPortalOpts(t, nil, config{}, func(o *sessionstore.Options) {
+		o.SweepInterval = time.Millisecond
+	})
+	link := p.create(mariaMemberID, "")
+	p.clock.Advance(61 * time.Minute)
+	expiredPage := func() string {
+		pg := p.browser().get(link.MemberPortalURL)
+		return pg.body
+	}
+	// Many sweeps pass (the sweeper ticks every millisecond of real time).
+	wait := time.NewTimer(50 * time.Millisecond)
+	<-wait.C
+	mustContain(t, "expired link after sweeps", expiredPage(), "<h1>This link has expired</h1>")
+	p.clock.Advance(sessionstore.DefaultExpiredRetention)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(expiredPage(), "<h1>This link is not valid</h1>") {
+		if time.Now().After(deadline) {
+			t.Fatal("the sweeper did not purge the link after the retention")
+		}
+		runtime.Gosched()
 	}
 }
