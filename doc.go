@@ -28,6 +28,37 @@
 // sweeper every Options.SweepInterval. The store reads the time only through
 // Options.Now.
 //
+// # Lifecycle
+//
+// Options.IdleTimeout expires a session left unused that long; Lookup
+// records uses in MemberSession.LastUsedAt at most once per tenth of the
+// timeout, so authenticating stays a read. Options.ExpiredRetention keeps
+// expired sessions (default a day) so their links keep saying ErrExpired.
+// Options.MaxSessionsPerMember (default 50) caps a member's live sessions:
+// a Create past it revokes the oldest in the same atomic step, on every
+// backend and across processes. Extend never moves expires_at past
+// created_at + MaxTTL.
+//
+// # Rotating the secret
+//
+// Sessions survive a change of Options.Secret when the old one is kept in
+// Options.PreviousSecrets for a while:
+//
+//  1. Generate the new secret. Deploy every instance with Secret set to it
+//     and PreviousSecrets set to the old one (nil if there was none, for
+//     plain SHA-256). New sessions use the new secret; a token made under
+//     the old one still authenticates, and its first Lookup stores it again
+//     under the new secret.
+//  2. Wait Options.MaxTTL: by then every session made under the old secret
+//     has expired (an extended one included, since the absolute lifetime
+//     ends at created_at + MaxTTL).
+//  3. Deploy again without the old secret in PreviousSecrets.
+//
+// An instance that still runs with the old secret alone during step 1 does
+// not find sessions already moved to the new one, so roll step 1 out
+// everywhere before relying on it. Tokens never appear in errors or logs on
+// the way.
+//
 // # JSON
 //
 // MemberSession, Member and Customer read and write Polar's wire format with
