@@ -313,7 +313,7 @@ func TestReplan(t *testing.T) {
 			t.Errorf("fn got the old version of %s", cur.ID)
 		}
 		return backend.Keep, nil, nil
-	}, plan)
+	}, member, plan)
 	if err != nil {
 		t.Fatal(err)
 	}

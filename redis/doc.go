@@ -103,10 +103,15 @@
 // as its cause (errors.Is and errors.As see it); it is never reported as
 // sessionstore.ErrNotFound. The store keeps no connection state of its own:
 // once Redis is back, the same store works again (go-redis may answer with
-// its last dial error for about a second after repeated dial failures). A stored value that cannot be decoded, or a key
-// of the store that holds the wrong Redis type, is sessionstore.ErrCorrupt
-// for Lookup, Get, Extend and Revoke of that session; lists and the edits
-// of a member or customer (revokes and updates) skip it, since it cannot
-// authenticate anyway, and DeleteExpired removes it once its expiry has
-// passed, since it needs only the plain index fields.
+// its last dial error for about a second after repeated dial failures).
+//
+// A stored value that cannot be decoded (its checksum does not match, or a
+// foreign write left a key of the store with the wrong Redis type) is
+// sessionstore.ErrCorrupt for Lookup, Get and Extend of that session, and
+// never authenticates. Lists leave it out and report it to Options.Logger.
+// Revoke, RevokeMember, RevokeCustomer, UpdateMember and UpdateCustomer
+// remove it by key along with the sessions they act on: the record hash
+// keeps the session, member and customer IDs in plain fields beside the
+// encoded record, so that every key of it can be found without decoding it.
+// DeleteExpired removes it once its expiry has passed, for the same reason.
 package redis

@@ -29,7 +29,24 @@ func newConformanceStore(t *testing.T, opts *sessionstore.Options) sessionstore.
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return corruptible{s}
+}
+
+// corruptible is a store whose records the conformance suite can damage.
+type corruptible struct{ *Store }
+
+// CorruptSession implements storetest.Corrupter: it overwrites the data
+// field of the record hash of session id with three bytes, keeping the
+// hash's plain fields and every index entry.
+func (s corruptible) CorruptSession(t testing.TB, id string) {
+	t.Helper()
+	hx, err := s.b.c.Get(bg, s.b.k.id(id)).Result()
+	if err != nil {
+		t.Fatalf("reading the ID key of %s: %v", id, err)
+	}
+	if err := s.b.c.HSet(bg, s.b.k.record(hx), fieldData, []byte{0x81, 0x00, 0x07}).Err(); err != nil {
+		t.Fatalf("damaging session %s: %v", id, err)
+	}
 }
 
 func TestConformance(t *testing.T) {
