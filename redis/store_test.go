@@ -96,11 +96,17 @@ func TestCloseLeavesClientOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Ping(bg); err != nil {
+		t.Errorf("Ping = %v", err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Lookup(bg, ms.Token); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("Lookup after Close = %v", err)
+	}
+	if err := s.Ping(bg); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Ping after Close = %v", err)
 	}
 	if err := c.Ping(bg).Err(); err != nil {
 		t.Errorf("the caller's client was closed: %v", err)
