@@ -3,6 +3,7 @@ package badger
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
@@ -38,18 +39,22 @@ func (e fnError) Unwrap() error { return e.err }
 // Edit implements backend.Backend. The whole edit is one transaction,
 // retried on conflict, unless it is too big for one: then it commits in
 // chunks, each atomic (see editInChunks).
-func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.EditFunc) ([]backend.Change, error) {
+func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.EditFunc) (_ []backend.Change, err error) {
 	if err := b.enter(); err != nil {
 		return nil, err
 	}
 	defer b.leave()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
 	var (
 		plan    []step
 		applied int
 	)
-	err := b.update(ctx, func(txn *badgerdb.Txn) error {
+	err = b.update(ctx, func(txn *badgerdb.Txn) error {
 		var err error
 		if plan, err = b.plan(ctx, txn, sel, fn); err != nil || len(plan) == 0 {
+			return err
+		}
+		if err := b.space.allow(adds(plan)); err != nil {
 			return err
 		}
 		applied, err = applySteps(txn, sel, plan)
@@ -151,6 +156,17 @@ func deleteRecord(txn *badgerdb.Txn, h token.Hash, id, member, customer string, 
 	return addCount(txn, countKey(tagCustomer, customer), -1)
 }
 
+// adds reports whether plan writes a record, rather than only deleting:
+// only then does it need the whole free-space margin (see spaceGuard).
+func adds(plan []step) bool {
+	for _, s := range plan {
+		if s.op == backend.Put {
+			return true
+		}
+	}
+	return false
+}
+
 // deleteStub removes a record that cannot be decoded, by key: the record,
 // its ID entry and its entries in the groups the stub names, with their
 // share of the counters. Its expiry entry, and its entry in a group the
@@ -239,6 +255,9 @@ func (b *storage) editInChunks(ctx context.Context, sel backend.Selector, fn bac
 		err := b.update(ctx, func(txn *badgerdb.Txn) error {
 			var err error
 			if steps, err = replan(txn, fn, sel, plan[start:end]); err != nil {
+				return err
+			}
+			if err := b.space.allow(adds(steps)); err != nil {
 				return err
 			}
 			applied, err = applySteps(txn, sel, steps)

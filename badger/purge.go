@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -81,11 +82,15 @@ type expired struct {
 // removes what it finds in transactions of at most limit records, smaller
 // when Badger finds one too big. Each transaction is atomic; none holds a
 // lock over the store.
-func (b *storage) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+func (b *storage) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (_ int, err error) {
 	if err := b.enter(); err != nil {
 		return 0, err
 	}
 	defer b.leave()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
+	if err := b.space.allow(false); err != nil {
+		return 0, err
+	}
 	b.purgeMu.Lock()
 	defer b.purgeMu.Unlock()
 	end := expiryTime(cutoff)

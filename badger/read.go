@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
@@ -13,11 +14,12 @@ import (
 )
 
 // Find implements backend.Backend with one point read.
-func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
+func (b *storage) Find(ctx context.Context, h token.Hash) (_ *backend.Record, err error) {
 	if err := b.enter(); err != nil {
 		return nil, err
 	}
 	defer b.leave()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
 	txn := b.db.NewTransaction(false)
 	defer txn.Discard()
 	rec, _, err := getRecord(txn, h)
@@ -202,11 +204,12 @@ func scanGroup(ctx context.Context, txn *badgerdb.Txn, prefix []byte) (entries [
 
 // Select implements backend.Backend: a point read by ID, or a prefix
 // scan of one member's or customer's index, then a point read per record.
-func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.Record, error) {
+func (b *storage) Select(ctx context.Context, sel backend.Selector) (_ []*backend.Record, err error) {
 	if err := b.enter(); err != nil {
 		return nil, err
 	}
 	defer b.leave()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
 	txn := b.db.NewTransaction(false)
 	defer txn.Discard()
 	fs, err := selectTxn(ctx, txn, sel)

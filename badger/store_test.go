@@ -75,8 +75,14 @@ func TestCloseIdempotentAndClosedErrors(t *testing.T) {
 	}
 	ctx := context.Background()
 	ms := mustCreate(t, s, 1, 1)
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Ping(ctx); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Ping after Close = %v, want ErrClosed", err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
