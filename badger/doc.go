@@ -92,10 +92,10 @@
 //
 // # Damaged data
 //
-// Open makes Badger verify the checksum of every table file when it opens
-// it (options.OnTableAndBlockRead), and of every block it reads after
-// that: a table damaged on disk is an error from Open, never a session
-// with altered fields. Each record also carries its own CRC-32C (the
+// Open verifies the checksum of every block of every table file, and
+// makes Badger verify each block it reads after that
+// (options.OnBlockRead): a table damaged on disk is an error from Open
+// wrapping sessionstore.ErrCorrupt, never a session with altered fields. Each record also carries its own CRC-32C (the
 // shared record encoding), so a record damaged in any other way is
 // sessionstore.ErrCorrupt for its own token and is removed by the next
 // revocation or update of its member or customer (see

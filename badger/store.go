@@ -123,11 +123,30 @@ func Open(path string, opts *Options) (*Store, error) {
 	})
 }
 
-// openDB opens a Badger DB, turning a panic that damaged files raise in
-// Badger while it opens them into an error wrapping ErrCorrupt.
+// openDB opens a Badger DB and verifies the checksum of every block of its
+// table files, returning an error wrapping ErrCorrupt, with the DB closed,
+// when one does not match. It verifies them itself, rather than letting
+// Badger do it while opening each table (options.OnTableRead): Badger does
+// that in goroutines of its own, where a damaged block makes its
+// verification code panic out of reach of any recover. A panic raised in
+// this goroutine is recovered into ErrCorrupt too.
 func openDB(opts badgerdb.Options) (db *badgerdb.DB, err error) {
 	defer recoverFault(&err, debug.SetPanicOnFault(true))
-	return badgerdb.Open(opts)
+	db, err = badgerdb.Open(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = db.Close()
+			db = nil
+		}
+	}()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
+	if err := db.VerifyChecksum(); err != nil {
+		return nil, fmt.Errorf("%w: %w", sessionstore.ErrCorrupt, err)
+	}
+	return db, nil
 }
 
 // badgerOptions returns the Badger options Open uses for o.
@@ -146,7 +165,7 @@ func badgerOptions(path string, o *Options) badgerdb.Options {
 		WithCompression(options.None).
 		WithMetricsEnabled(false).
 		WithDetectConflicts(true).
-		WithChecksumVerificationMode(options.OnTableAndBlockRead)
+		WithChecksumVerificationMode(options.OnBlockRead)
 }
 
 // New returns a store on db, a Badger database the caller opened and keeps:
