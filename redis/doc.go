@@ -8,8 +8,7 @@
 // every other at once, and a revocation through one is refused by every
 // other on its very next Lookup, because nothing is cached in the process.
 // Sessions survive a restart of the application, and of Redis as far as
-// Redis persists its data (use appendonly yes, or RDB snapshots if losing
-// the last minutes of sessions is acceptable). For a single process the
+// Redis persists its data: see Durability. For a single process the
 // memory backend is faster; for a single process that must survive restarts
 // without a server, the Badger backend.
 //
@@ -41,6 +40,32 @@
 // session's keys get a TTL of its remaining lifetime (measured by Options.Now)
 // plus one hour, so Redis drops a session the sweeper missed, for instance
 // when every sweeper is disabled. Keep the clocks of the hosts in step.
+//
+// # Durability
+//
+// What survives a restart of Redis is decided by Redis's persistence
+// settings, not by the store, and for a session store a lost revocation is
+// worse than a lost session: a revoked token that comes back authenticates
+// again. This is the Redis counterpart of the Badger store's SyncWrites.
+//
+//   - appendonly yes with appendfsync always: every write, revocations
+//     included, is in the append-only file and fsynced before Redis
+//     answers, so a revocation that returned survives a crash of Redis
+//     and a failure of the machine. This is the setting to use.
+//   - appendonly yes with appendfsync everysec (Redis's default for AOF):
+//     a crash of the Redis process loses nothing that was answered, but a
+//     failure of the machine (power, kernel) loses up to the last second
+//     of writes, which may include revocations.
+//   - RDB snapshots alone (save, with appendonly no): a restart brings back
+//     the last snapshot, so every session revoked since then authenticates
+//     again until it expires. Use them for backups, not as the only
+//     persistence.
+//   - Replicas acknowledge asynchronously: after a failover the new primary
+//     may lack the last writes. WAIT or WAITAOF can make a caller wait for
+//     them; the store does not.
+//
+// TestRevocationSurvivesRestart in this package shows the first and third
+// cases: it revokes a session, kills Redis and starts it again.
 //
 // # Key layout
 //
