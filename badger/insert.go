@@ -119,7 +119,13 @@ func evict(ctx context.Context, txn *badgerdb.Txn, member string, admit *backend
 			continue
 		}
 		delete(byRec, r)
-		if err := deleteRecord(txn, f.hash, r.ID, r.MemberID(), r.CustomerID(), expiryKey(r.ExpiresAt, r.ID)); err != nil {
+		var err error
+		if r.Corrupt != nil {
+			err = deleteStub(txn, f.hash, r)
+		} else {
+			err = deleteRecord(txn, f.hash, r.ID, r.MemberID(), r.CustomerID(), expiryKey(r.ExpiresAt, r.ID))
+		}
+		if err != nil {
 			return err
 		}
 	}

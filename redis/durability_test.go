@@ -69,4 +69,3 @@ func TestRevocationSurvivesRestart(t *testing.T) {
 		})
 	}
 }
-
