@@ -29,7 +29,12 @@ var (
 	ErrClosed = errors.New("sessionstore: store closed")
 
 	// ErrCorrupt reports stored bytes that cannot be decoded as a session
-	// record. Other sessions are unaffected.
+	// record, or whose checksum does not match. Lookup, Get and Extend of
+	// that session return it, and it never authenticates. Other sessions
+	// are unaffected: ListByMember and ListByCustomer leave it out,
+	// reporting it to Options.Logger, and Revoke, RevokeMember,
+	// RevokeCustomer, UpdateMember and UpdateCustomer remove it along with
+	// the sound sessions they act on.
 	ErrCorrupt = errors.New("sessionstore: corrupt record")
 )
 

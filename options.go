@@ -1,6 +1,7 @@
 package sessionstore
 
 import (
+	"log/slog"
 	"strings"
 	"time"
 
@@ -70,6 +71,9 @@ func (o *Options) WithDefaults() (Options, error) {
 	}
 	if r.Now == nil {
 		r.Now = time.Now
+	}
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
 	}
 	if r.SweepInterval == 0 {
 		r.SweepInterval = DefaultSweepInterval

@@ -2,6 +2,7 @@ package sessionstore
 
 import (
 	"context"
+	"log/slog"
 	"time"
 )
 
@@ -137,6 +138,12 @@ type Options struct {
 	// SweepInterval is how often expired sessions are purged in the
 	// background. Default 1m; negative disables the sweeper.
 	SweepInterval time.Duration
+	// Logger receives what the store finds wrong but cannot return as an
+	// error: stored records it cannot decode, which a list skips and a
+	// revocation or update removes (one Warn line each, with the session
+	// ID where the backend knows it). It never receives a token. Nil
+	// discards everything.
+	Logger *slog.Logger
 }
 
 // Defaults for Options.

@@ -27,6 +27,28 @@ type Record struct {
 	ReturnURL  string    // "" means none (JSON null)
 	Member     *sessionstore.Member
 	Customer   *sessionstore.Customer
+
+	// Corrupt is nil for a record decoded from sound bytes. For a stored
+	// record that cannot be decoded, Select and Edit hand out a stub made
+	// by CorruptRecord instead of failing: Corrupt is the error (wrapping
+	// sessionstore.ErrCorrupt), and only the key fields are set.
+	Corrupt error
+}
+
+// CorruptRecord returns the stub a backend hands out, from Select and to
+// an EditFunc, for a stored record it cannot decode: err (which should
+// wrap sessionstore.ErrCorrupt) in Corrupt, the token hash it is stored
+// under, and whichever of its ID, member ID and customer ID the backend
+// knows from its keys and indexes ("" for the others). Every other field is
+// zero, so a stub is never live: its ExpiresAt is long past.
+func CorruptRecord(h token.Hash, id, memberID, customerID string, err error) *Record {
+	return &Record{
+		ID:        id,
+		TokenHash: h,
+		Member:    &sessionstore.Member{ID: memberID},
+		Customer:  &sessionstore.Customer{ID: customerID},
+		Corrupt:   err,
+	}
 }
 
 // MemberID returns the ID of the record's member.
@@ -63,8 +85,10 @@ const (
 
 // EditFunc decides the fate of one stored record inside Backend.Edit. It
 // must not modify cur. For Put it returns the replacement, which keeps cur's
-// ID, TokenHash, member ID and customer ID. An error aborts the whole edit
-// with nothing written. A backend that retries a transaction calls it again.
+// ID, TokenHash, member ID and customer ID. For a record that cannot be
+// decoded, cur is a CorruptRecord stub and only Keep and Delete are
+// allowed. An error aborts the whole edit with nothing written. A backend
+// that retries a transaction calls it again.
 type EditFunc func(cur *Record) (Op, *Record, error)
 
 // Admission is how Backend.Insert makes room for a new record when its
@@ -121,11 +145,15 @@ type Backend interface {
 	// longer stored.
 	Rehash(ctx context.Context, from token.Hash, rec *Record) error
 
-	// Find returns the record with this token hash, or ErrNotFound.
+	// Find returns the record with this token hash, or ErrNotFound. A
+	// stored record that cannot be decoded is an error wrapping
+	// sessionstore.ErrCorrupt.
 	Find(ctx context.Context, h token.Hash) (*Record, error)
 
 	// Select returns the records of one ID, member or customer, in any
-	// order; an empty slice when there are none.
+	// order; an empty slice when there are none. A stored record that
+	// cannot be decoded is in the result as a CorruptRecord stub, so that
+	// one damaged record never hides the others.
 	Select(ctx context.Context, sel Selector) ([]*Record, error)
 
 	// Edit calls fn for every record of sel and applies what it returns,
@@ -133,6 +161,14 @@ type Backend interface {
 	// either seen by fn or ordered after the edit. An error from fn aborts
 	// the edit with nothing changed. Selecting by an ID that is not stored
 	// is ErrNotFound. It returns the changes of the attempt that committed.
+	//
+	// A stored record that cannot be decoded goes to fn as a
+	// CorruptRecord stub. When fn deletes it, Edit removes it by key: the
+	// record itself, so that its token never finds it again, and every
+	// index entry of it that the backend can name without decoding it (at
+	// least its entry in sel's index); an entry left behind points at
+	// nothing and is dropped by DeleteExpired. Its Change has the stub as
+	// Old.
 	Edit(ctx context.Context, sel Selector, fn EditFunc) ([]Change, error)
 
 	// DeleteExpired removes at most limit records whose ExpiresAt is at or

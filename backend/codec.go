@@ -14,6 +14,10 @@ import (
 // The binary record encoding shared by the persistent backends (Badger,
 // Redis). It is hand-written: no reflection, no encoding/json, no gob.
 //
+// Every record is sealed with a checksum (see checksum.go): its version
+// byte carries sealedFlag and a CRC-32C follows the layout below. Records
+// of versions 1 and 2 written before the checksum still decode.
+//
 // Layout of version 2 (every "str" is a uvarint length followed by that many
 // bytes; every "time" is a zigzag varint of Unix microseconds, decoded as
 // UTC; "?" marks a field present only when its flag bit is set). Version 1
@@ -46,7 +50,8 @@ import (
 //
 // Decoding accepts exactly what encoding produces: any other input (short,
 // long, unknown version or flag bits, out-of-range enums, lengths past the
-// end, metadata keys repeated or out of order) is an error wrapping ErrCorrupt.
+// end, metadata keys repeated or out of order, a checksum that does not
+// match) is an error wrapping ErrCorrupt.
 
 // recordVersion is the first byte of every record this version encodes.
 // Version 2 adds LastUsedAt (flagRecLastUsed); records of version 1, which
@@ -114,14 +119,14 @@ func (r *Record) MarshalBinary() ([]byte, error) {
 	return r.AppendBinary(make([]byte, 0, r.encodedSizeHint()))
 }
 
-// AppendBinary appends the binary encoding of r to b and returns the
-// extended buffer. Times are stored as Unix microseconds (anything finer is
+// AppendBinary appends the binary encoding of r, sealed with its checksum,
+// to b and returns the extended buffer. Times are stored as Unix microseconds (anything finer is
 // dropped; the zone is not kept, decoding gives UTC). It fails, returning b
 // unchanged, when r has no Member or Customer, holds a metadata value of an
 // unknown kind (such as the zero MetadataValue), or a time whose Unix
 // microseconds do not fit in an int64.
 func (r *Record) AppendBinary(b []byte) ([]byte, error) {
-	orig := b
+	orig, start := b, len(b)
 	m, c := r.Member, r.Customer
 	if m == nil || c == nil {
 		return orig, fmt.Errorf("%w: nil member or customer", errEncode)
@@ -241,14 +246,14 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 	if e.err != nil {
 		return orig, e.err
 	}
-	return e.b, nil
+	return seal(e.b, start), nil
 }
 
 // encodedSizeHint returns a close upper bound of the encoded size of r, so
 // that MarshalBinary allocates once.
 func (r *Record) encodedSizeHint() int {
 	const perField = binary.MaxVarintLen64
-	n := 2 + perField + len(r.TokenHash) + 5*perField + len(r.ID) + len(r.ReturnURL)
+	n := 2 + checksumLen + perField + len(r.TokenHash) + 5*perField + len(r.ID) + len(r.ReturnURL)
 	if m := r.Member; m != nil {
 		n += 8*perField + len(m.ID) + len(m.CustomerID) + len(m.Email) +
 			optLen(m.Name) + optLen(m.ExternalID) + len(m.Role)
@@ -353,20 +358,21 @@ type recordParts struct {
 }
 
 // UnmarshalBinary decodes data, as produced by MarshalBinary or
-// AppendBinary, into r, replacing all of r. It does not retain data. Any
-// input that is not such an encoding gives an error wrapping ErrCorrupt and
-// leaves r unchanged.
+// AppendBinary (or, without a checksum, by the versions before it), into r,
+// replacing all of r. It does not retain data. Any input that is not such
+// an encoding gives an error wrapping ErrCorrupt and leaves r unchanged.
 func (r *Record) UnmarshalBinary(data []byte) error {
-	if len(data) == 0 {
-		return fmt.Errorf("%w: empty record", sessionstore.ErrCorrupt)
+	version, data, err := unseal(data)
+	if err != nil {
+		return err
 	}
 	known := uint64(flagsKnown)
-	switch data[0] {
+	switch version {
 	case recordVersion:
 	case recordVersionV1:
 		known = flagsKnownV1
 	default:
-		return fmt.Errorf("%w: unknown record version %d", sessionstore.ErrCorrupt, data[0])
+		return fmt.Errorf("%w: unknown record version %d", sessionstore.ErrCorrupt, version)
 	}
 	d := decoder{b: data, s: string(data), i: 1}
 	flags := d.uvarint()

@@ -36,10 +36,15 @@
 //   - DeleteExpired removes at most limit records expiring at or before the
 //     cutoff and holds no lock over the whole store while it does, so
 //     lookups go on during a purge.
-//   - Stored bytes that cannot be decoded are an error wrapping
-//     sessionstore.ErrCorrupt, never a wrong record; after Close every method
-//     returns sessionstore.ErrClosed; any other storage failure is wrapped,
-//     never reported as ErrNotFound.
+//   - Stored bytes that cannot be decoded are never a wrong record: Find
+//     fails with an error wrapping sessionstore.ErrCorrupt, and Select and
+//     Edit hand out a CorruptRecord stub that holds only the record's keys,
+//     so that one damaged record never stops a list or a revocation. The
+//     engine decides what happens to it (see corrupt.go): Lookup and Get
+//     are ErrCorrupt, lists skip it, and revocations and updates delete it,
+//     which the backend does by key. After Close every method returns
+//     sessionstore.ErrClosed; any other storage failure is wrapped, never
+//     reported as ErrNotFound.
 //   - Records handed to the backend are not modified after it has them, and
 //     records it returns are not modified by the engine. A backend that
 //     decodes a fresh record for every call says so by implementing
@@ -47,7 +52,8 @@
 //
 // A backend that keeps bytes rather than Go values can use the shared
 // binary encoding, Record.MarshalBinary and Record.UnmarshalBinary: it is
-// versioned, compact, and rejects every input it did not produce.
+// versioned, compact, sealed with a CRC-32C checksum, and rejects every
+// input it did not produce.
 //
 // # What proves it
 //

@@ -219,6 +219,9 @@ func (e *engine) Get(ctx context.Context, id string) (*sessionstore.MemberSessio
 	if len(recs) == 0 {
 		return nil, sessionstore.ErrNotFound
 	}
+	if recs[0].Corrupt != nil {
+		return nil, corruptErr(recs[0])
+	}
 	if err := e.liveErr(recs[0], e.now()); err != nil {
 		return nil, err
 	}
@@ -249,6 +252,10 @@ func (e *engine) list(ctx context.Context, field string, sel Selector) ([]*sessi
 	now := e.now()
 	out := make([]*sessionstore.MemberSession, 0, len(recs))
 	for _, r := range recs {
+		if r.Corrupt != nil {
+			e.reportCorrupt(ctx, field, "skipped", r)
+			continue
+		}
 		if e.liveErr(r, now) == nil {
 			out = append(out, e.out(r))
 		}
@@ -271,6 +278,9 @@ func (e *engine) Extend(ctx context.Context, id string, ttl time.Duration) (*ses
 	}
 	now := e.now()
 	changes, err := e.b.Edit(ctx, Selector{Index: IndexID, Key: id}, func(cur *Record) (Op, *Record, error) {
+		if cur.Corrupt != nil {
+			return Keep, nil, corruptErr(cur)
+		}
 		if err := e.liveErr(cur, now); err != nil {
 			return Keep, nil, err
 		}
@@ -332,7 +342,9 @@ func (e *engine) revoke(ctx context.Context, field string, sel Selector) (int, e
 	}
 	live := 0
 	for _, c := range changes {
-		if e.liveErr(c.Old, now) == nil {
+		if c.Old.Corrupt != nil {
+			e.reportCorrupt(ctx, field, "removed", c.Old)
+		} else if e.liveErr(c.Old, now) == nil {
 			live++
 		}
 	}
@@ -340,7 +352,8 @@ func (e *engine) revoke(ctx context.Context, field string, sel Selector) (int, e
 }
 
 // UpdateMember implements sessionstore.Store. Every updated session shares
-// one snapshot of m.
+// one snapshot of m. A record that cannot be decoded is removed: it cannot
+// take the new snapshot, and must not keep the old one.
 func (e *engine) UpdateMember(ctx context.Context, m sessionstore.Member) (int, error) {
 	if err := e.check(ctx); err != nil {
 		return 0, err
@@ -351,6 +364,9 @@ func (e *engine) UpdateMember(ctx context.Context, m sessionstore.Member) (int, 
 	snap := canonMember(m)
 	now := e.now()
 	changes, err := e.b.Edit(ctx, Selector{Index: IndexMember, Key: snap.ID}, func(cur *Record) (Op, *Record, error) {
+		if cur.Corrupt != nil {
+			return Delete, nil, nil
+		}
 		if e.liveErr(cur, now) != nil {
 			return Keep, nil, nil
 		}
@@ -362,7 +378,7 @@ func (e *engine) UpdateMember(ctx context.Context, m sessionstore.Member) (int, 
 		next.ModifiedAt = now
 		return Put, &next, nil
 	})
-	return len(changes), err
+	return e.updated(ctx, "member_id", changes), err
 }
 
 // UpdateCustomer implements sessionstore.Store. Every updated session
@@ -377,6 +393,9 @@ func (e *engine) UpdateCustomer(ctx context.Context, c sessionstore.Customer) (i
 	snap := canonCustomer(c)
 	now := e.now()
 	changes, err := e.b.Edit(ctx, Selector{Index: IndexCustomer, Key: snap.ID}, func(cur *Record) (Op, *Record, error) {
+		if cur.Corrupt != nil {
+			return Delete, nil, nil
+		}
 		if e.liveErr(cur, now) != nil {
 			return Keep, nil, nil
 		}
@@ -388,7 +407,21 @@ func (e *engine) UpdateCustomer(ctx context.Context, c sessionstore.Customer) (i
 		next.ModifiedAt = now
 		return Put, &next, nil
 	})
-	return len(changes), err
+	return e.updated(ctx, "customer_id", changes), err
+}
+
+// updated returns how many sound sessions an update changed, reporting the
+// corrupt records it removed.
+func (e *engine) updated(ctx context.Context, field string, changes []Change) int {
+	n := 0
+	for _, c := range changes {
+		if c.Old.Corrupt != nil {
+			e.reportCorrupt(ctx, field, "removed", c.Old)
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 // DeleteExpired implements sessionstore.Store. It purges in batches, so

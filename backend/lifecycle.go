@@ -49,6 +49,9 @@ func (e *engine) touch(ctx context.Context, id string, now time.Time) (*Record, 
 	var seen *Record
 	changes, err := e.b.Edit(ctx, Selector{Index: IndexID, Key: id}, func(cur *Record) (Op, *Record, error) {
 		seen = cur
+		if cur.Corrupt != nil {
+			return Keep, nil, corruptErr(cur)
+		}
 		if err := e.liveErr(cur, now); err != nil {
 			return Keep, nil, err
 		}

@@ -30,7 +30,7 @@ func newTestBackend(t *testing.T, memTable int64) *storage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newStorage(db, true, -1)
+	b := newStorage(db, true, -1, nil)
 	t.Cleanup(func() { _ = b.Close() })
 	return b
 }
@@ -54,7 +54,7 @@ func newDiskBackend(t *testing.T) *storage {
 		defer db.Close()
 		checkConsistency(t, db, false)
 	})
-	return newStorage(db, true, -1)
+	return newStorage(db, true, -1, nil)
 }
 
 // TestBackendSuite runs the backend-level suite on disk and in memory.
@@ -313,7 +313,7 @@ func TestReplan(t *testing.T) {
 			t.Errorf("fn got the old version of %s", cur.ID)
 		}
 		return backend.Keep, nil, nil
-	}, plan)
+	}, member, plan)
 	if err != nil {
 		t.Fatal(err)
 	}

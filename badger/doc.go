@@ -90,8 +90,68 @@
 //
 // New leaves the caller's DB as the caller configured it.
 //
+// # Damaged data
+//
+// Open verifies the checksum of every block of every table file, and
+// makes Badger verify each block it reads after that
+// (options.OnBlockRead): a table damaged on disk is an error from Open
+// wrapping sessionstore.ErrCorrupt, never a session with altered fields. Each record also carries its own CRC-32C (the
+// shared record encoding), so a record damaged in any other way is
+// sessionstore.ErrCorrupt for its own token and is removed by the next
+// revocation or update of its member or customer (see
+// sessionstore.ErrCorrupt). A panic raised inside Badger by damaged data,
+// or a fault reading one of its memory-mapped files, is recovered at the
+// store's boundary into an error wrapping ErrCorrupt: it does not take
+// the process down. Verifying the tables makes Open read every table file
+// once.
+//
+// When Open fails on a damaged table, the operator's choice is between
+// restoring the directory from a backup and moving it aside to start
+// empty; either way every session not in the restored copy is gone, and
+// its members sign in again, which for sessions is the safe outcome.
+// Badger's own tools (badger info, badger flatten) can show which table
+// is damaged. Damage that happens while the store is running is caught by
+// the block checksums, except that Badger treats an unreadable block as
+// one without the key looked for: such a session is not found rather
+// than reported corrupt.
+//
+// # A full disk
+//
+// Badger writes through memory-mapped files, so a write that meets a full
+// disk does not fail: the kernel kills the process with SIGBUS, and
+// reopening on the still-full disk crashes again. The store therefore
+// keeps Options.MinFreeSpace (default 64 MiB: room for Badger to start a
+// new memtable, flush the full one and compact it) free on the DB's file
+// system, checking with statfs before writes (before every write once less
+// than four times the margin is left, every 64 writes before that):
+//
+//   - Below the margin, Create, Extend, UpdateMember and UpdateCustomer
+//     fail with an error wrapping syscall.ENOSPC; Lookup, Get and the
+//     lists go on.
+//   - Revocations and DeleteExpired only delete, so they go on until half
+//     the margin is left: "sign out everywhere" keeps working after
+//     creates are refused.
+//   - Ping reports the shortage, so a readiness probe takes the instance
+//     out of rotation; Open refuses a full disk with the same error
+//     instead of crashing.
+//   - Once space is freed, the same store works again at its next write;
+//     nothing needs a restart.
+//
+// An operator who sees ENOSPC frees space on that file system (or grows
+// it), and should not Close the store until then: Close flushes Badger's
+// memtable to a new table file, which needs the margin too. The margin
+// protects against the store's own writes; another process that fills the
+// disk to the last byte can still make Badger's background flush fault.
+//
+// # Health
+//
+// Store.Ping is a readiness check: nil when the DB is open, answers a read
+// and has MinFreeSpace free.
+//
 // # Logging
 //
 // Badger's own log lines go to Options.Logger, a *slog.Logger, with the
-// attribute component=badger; by default they are discarded.
+// attribute component=badger; by default they are discarded. The store's
+// own reports (damaged records a list skipped or a revocation removed) go
+// there too, unless the embedded sessionstore.Options.Logger is set.
 package badger

@@ -3,6 +3,7 @@ package badger
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
@@ -38,18 +39,22 @@ func (e fnError) Unwrap() error { return e.err }
 // Edit implements backend.Backend. The whole edit is one transaction,
 // retried on conflict, unless it is too big for one: then it commits in
 // chunks, each atomic (see editInChunks).
-func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.EditFunc) ([]backend.Change, error) {
+func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.EditFunc) (_ []backend.Change, err error) {
 	if err := b.enter(); err != nil {
 		return nil, err
 	}
 	defer b.leave()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
 	var (
 		plan    []step
 		applied int
 	)
-	err := b.update(ctx, func(txn *badgerdb.Txn) error {
+	err = b.update(ctx, func(txn *badgerdb.Txn) error {
 		var err error
 		if plan, err = b.plan(ctx, txn, sel, fn); err != nil || len(plan) == 0 {
+			return err
+		}
+		if err := b.space.allow(adds(plan)); err != nil {
 			return err
 		}
 		applied, err = applySteps(txn, sel, plan)
@@ -120,9 +125,12 @@ func applySteps(txn *badgerdb.Txn, sel backend.Selector, plan []step) (int, erro
 	}
 	for i, s := range plan {
 		var err error
-		if s.op == backend.Delete {
+		switch {
+		case s.op == backend.Delete && s.rec.Corrupt != nil:
+			err = deleteStub(txn, s.hash, s.rec)
+		case s.op == backend.Delete:
 			err = deleteRecord(txn, s.hash, s.rec.ID, s.rec.MemberID(), s.rec.CustomerID(), expiryKey(s.rec.ExpiresAt, s.rec.ID))
-		} else {
+		default:
 			err = putRecord(txn, s.rec, s.next)
 		}
 		if err != nil {
@@ -146,6 +154,49 @@ func deleteRecord(txn *badgerdb.Txn, h token.Hash, id, member, customer string, 
 		return err
 	}
 	return addCount(txn, countKey(tagCustomer, customer), -1)
+}
+
+// adds reports whether plan writes a record, rather than only deleting:
+// only then does it need the whole free-space margin (see spaceGuard).
+func adds(plan []step) bool {
+	for _, s := range plan {
+		if s.op == backend.Put {
+			return true
+		}
+	}
+	return false
+}
+
+// deleteStub removes a record that cannot be decoded, by key: the record,
+// its ID entry and its entries in the groups the stub names, with their
+// share of the counters. Its expiry entry, and its entry in a group the
+// stub does not name, are left to DeleteExpired, which finds them through
+// the expiry entry once it expires (see deleteExpiredEntries).
+func deleteStub(txn *badgerdb.Txn, h token.Hash, stub *backend.Record) error {
+	if err := txn.Delete(recordKey(h)); err != nil {
+		return err
+	}
+	if stub.ID == "" {
+		return nil
+	}
+	if err := txn.Delete(idKey(stub.ID)); err != nil {
+		return err
+	}
+	for _, g := range []struct {
+		tag   byte
+		group string
+	}{{tagMember, stub.Member.ID}, {tagCustomer, stub.Customer.ID}} {
+		if g.group == "" {
+			continue
+		}
+		if err := txn.Delete(groupKey(g.tag, g.group, stub.ID)); err != nil {
+			return err
+		}
+		if err := addCount(txn, countKey(g.tag, g.group), -1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // putRecord replaces cur by next, which has the same keys, moving its
@@ -203,7 +254,10 @@ func (b *storage) editInChunks(ctx context.Context, sel backend.Selector, fn bac
 		)
 		err := b.update(ctx, func(txn *badgerdb.Txn) error {
 			var err error
-			if steps, err = replan(txn, fn, plan[start:end]); err != nil {
+			if steps, err = replan(txn, fn, sel, plan[start:end]); err != nil {
+				return err
+			}
+			if err := b.space.allow(adds(steps)); err != nil {
 				return err
 			}
 			applied, err = applySteps(txn, sel, steps)
@@ -229,21 +283,21 @@ func (b *storage) editInChunks(ctx context.Context, sel backend.Selector, fn bac
 
 // replan re-reads the records of plan in txn and returns the steps to take
 // now.
-func replan(txn *badgerdb.Txn, fn backend.EditFunc, plan []step) ([]step, error) {
+func replan(txn *badgerdb.Txn, fn backend.EditFunc, sel backend.Selector, plan []step) ([]step, error) {
 	out := make([]step, 0, len(plan))
 	for _, s := range plan {
-		rec, version, err := getRecord(txn, s.hash)
-		if errors.Is(err, sessionstore.ErrNotFound) {
-			continue
-		}
+		f, ok, err := readFound(txn, indexed{hash: s.hash, id: s.rec.ID}, sel)
 		if err != nil {
 			return nil, err
 		}
-		if version == s.version {
+		if !ok {
+			continue
+		}
+		if f.version == s.version && (f.rec.Corrupt == nil) == (s.rec.Corrupt == nil) {
 			out = append(out, s)
 			continue
 		}
-		ns, ok, err := decide(fn, found{hash: s.hash, version: version, rec: rec})
+		ns, ok, err := decide(fn, f)
 		if err != nil {
 			return nil, fnError{err}
 		}

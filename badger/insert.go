@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"runtime/debug"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
@@ -12,7 +13,7 @@ import (
 )
 
 // Insert implements backend.Backend.
-func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backend.Admission) error {
+func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backend.Admission) (err error) {
 	val, err := rec.MarshalBinary()
 	if err != nil {
 		return err
@@ -21,6 +22,10 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 		return err
 	}
 	defer b.leave()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
+	if err := b.space.allow(true); err != nil {
+		return err
+	}
 	h, id, member, customer := rec.TokenHash, rec.ID, rec.MemberID(), rec.CustomerID()
 	writes := [][2][]byte{
 		{recordKey(h), val},
@@ -114,7 +119,13 @@ func evict(ctx context.Context, txn *badgerdb.Txn, member string, admit *backend
 			continue
 		}
 		delete(byRec, r)
-		if err := deleteRecord(txn, f.hash, r.ID, r.MemberID(), r.CustomerID(), expiryKey(r.ExpiresAt, r.ID)); err != nil {
+		var err error
+		if r.Corrupt != nil {
+			err = deleteStub(txn, f.hash, r)
+		} else {
+			err = deleteRecord(txn, f.hash, r.ID, r.MemberID(), r.CustomerID(), expiryKey(r.ExpiresAt, r.ID))
+		}
+		if err != nil {
 			return err
 		}
 	}

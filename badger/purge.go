@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
+
+	"github.com/memberkit/sessionstore/token"
 )
 
 // expiryFloor spares DeleteExpired from walking again over the expiry
@@ -79,11 +82,15 @@ type expired struct {
 // removes what it finds in transactions of at most limit records, smaller
 // when Badger finds one too big. Each transaction is atomic; none holds a
 // lock over the store.
-func (b *storage) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+func (b *storage) DeleteExpired(ctx context.Context, cutoff time.Time, limit int) (_ int, err error) {
 	if err := b.enter(); err != nil {
 		return 0, err
 	}
 	defer b.leave()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
+	if err := b.space.allow(false); err != nil {
+		return 0, err
+	}
 	b.purgeMu.Lock()
 	defer b.purgeMu.Unlock()
 	end := expiryTime(cutoff)
@@ -154,8 +161,11 @@ func scanExpired(txn *badgerdb.Txn, from []byte, end uint64, limit int) (out []e
 
 // deleteExpiredEntries removes the records of entries with their index
 // entries. It returns how many entries it wrote whole and how many records
-// it removed; a malformed entry, or one whose record is gone, is dropped
-// and not counted.
+// it removed; a malformed entry is dropped and not counted. An entry whose
+// record is gone is dropped with whatever index entries of that record are
+// still there (an Edit that removed a record it could not decode leaves
+// some, see deleteStub), and not counted either. A record that cannot be
+// read is removed all the same: the entry names all its keys.
 func deleteExpiredEntries(txn *badgerdb.Txn, entries []expired) (applied, removed int, err error) {
 	for i, e := range entries {
 		h, member, customer, ok := parseExpiryValue(e.val)
@@ -165,20 +175,52 @@ func deleteExpiredEntries(txn *badgerdb.Txn, entries []expired) (applied, remove
 			}
 			continue
 		}
+		id := string(e.key[len(expiryPrefix)+8:])
 		// Read the record so that a concurrent change of it conflicts.
-		if _, err := txn.Get(recordKey(h)); errors.Is(err, badgerdb.ErrKeyNotFound) {
-			if err := txn.Delete(e.key); err != nil {
+		_, err := txn.Get(recordKey(h))
+		switch {
+		case errors.Is(err, badgerdb.ErrKeyNotFound):
+			if err := deleteLeftovers(txn, h, id, member, customer, e.key); err != nil {
 				return i, removed, err
 			}
 			continue
-		} else if err != nil {
+		case errors.Is(err, badgerdb.ErrDBClosed):
 			return i, removed, err
 		}
-		id := string(e.key[len(expiryPrefix)+8:])
 		if err := deleteRecord(txn, h, id, member, customer, e.key); err != nil {
 			return i, removed, err
 		}
 		removed++
 	}
 	return len(entries), removed, nil
+}
+
+// deleteLeftovers removes the expiry entry ekey of a record that is gone,
+// and those of its ID and group entries that are still there, with their
+// share of the counters.
+func deleteLeftovers(txn *badgerdb.Txn, h token.Hash, id, member, customer string, ekey []byte) error {
+	if err := txn.Delete(ekey); err != nil {
+		return err
+	}
+	if got, ok, err := idEntry(txn, id); err == nil && ok && got == h {
+		if err := txn.Delete(idKey(id)); err != nil {
+			return err
+		}
+	}
+	for _, g := range []struct {
+		tag   byte
+		group string
+	}{{tagMember, member}, {tagCustomer, customer}} {
+		k := groupKey(g.tag, g.group, id)
+		if _, err := txn.Get(k); err != nil {
+			continue
+		}
+		if err := txn.Delete(k); err != nil {
+			return err
+		}
+		if err := addCount(txn, countKey(g.tag, g.group), -1); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
@@ -13,11 +14,12 @@ import (
 )
 
 // Find implements backend.Backend with one point read.
-func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
+func (b *storage) Find(ctx context.Context, h token.Hash) (_ *backend.Record, err error) {
 	if err := b.enter(); err != nil {
 		return nil, err
 	}
 	defer b.leave()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
 	txn := b.db.NewTransaction(false)
 	defer txn.Discard()
 	rec, _, err := getRecord(txn, h)
@@ -28,29 +30,70 @@ func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, erro
 }
 
 // getRecord reads and decodes the record of h, returning its Badger version
-// too. A missing record is ErrNotFound.
+// too. A missing record is ErrNotFound; one that cannot be read or decoded
+// is an error wrapping ErrCorrupt (Badger reports damaged table blocks as
+// plain errors).
 func getRecord(txn *badgerdb.Txn, h token.Hash) (*backend.Record, uint64, error) {
 	item, err := txn.Get(recordKey(h))
 	if errors.Is(err, badgerdb.ErrKeyNotFound) {
 		return nil, 0, sessionstore.ErrNotFound
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, readErr(err)
 	}
 	rec := new(backend.Record)
 	// UnmarshalBinary copies what it keeps, so Badger's buffer is not
 	// retained past the callback.
 	if err := item.Value(rec.UnmarshalBinary); err != nil {
-		return nil, 0, err
+		return nil, item.Version(), readErr(err)
 	}
 	return rec, item.Version(), nil
 }
 
-// found is one selected record.
+// readErr marks a failure to read a record as ErrCorrupt, except when the
+// DB is closed.
+func readErr(err error) error {
+	if errors.Is(err, badgerdb.ErrDBClosed) || errors.Is(err, sessionstore.ErrCorrupt) {
+		return err
+	}
+	return fmt.Errorf("%w: reading a record: %w", sessionstore.ErrCorrupt, err)
+}
+
+// found is one selected record; rec is a backend.CorruptRecord stub when
+// it could not be read or decoded.
 type found struct {
 	hash    token.Hash
 	version uint64
 	rec     *backend.Record
+}
+
+// indexed is one index entry: the hash of a record and its session ID.
+type indexed struct {
+	hash token.Hash
+	id   string
+}
+
+// readFound reads the record of e as selected by sel; ok is false when it
+// is gone. A record that cannot be decoded comes back as its stub, with
+// the keys the index entry and sel name.
+func readFound(txn *badgerdb.Txn, e indexed, sel backend.Selector) (f found, ok bool, err error) {
+	rec, version, err := getRecord(txn, e.hash)
+	switch {
+	case errors.Is(err, sessionstore.ErrNotFound):
+		return found{}, false, nil // an index entry without its record
+	case errors.Is(err, sessionstore.ErrCorrupt):
+		var member, customer string
+		switch sel.Index {
+		case backend.IndexMember:
+			member = sel.Key
+		case backend.IndexCustomer:
+			customer = sel.Key
+		}
+		rec = backend.CorruptRecord(e.hash, e.id, member, customer, err)
+	case err != nil:
+		return found{}, false, err
+	}
+	return found{hash: e.hash, version: version, rec: rec}, true, nil
 }
 
 // groupTag returns the key tag of a member or customer index.
@@ -64,88 +107,109 @@ func groupTag(ix backend.Index) (byte, bool) {
 	return 0, false
 }
 
-// selectTxn returns the records of sel as txn sees them. In an update
-// transaction every key it reads is tracked for conflicts.
+// selectTxn returns the records of sel as txn sees them, damaged ones as
+// stubs. In an update transaction every key it reads is tracked for
+// conflicts.
 func selectTxn(ctx context.Context, txn *badgerdb.Txn, sel backend.Selector) ([]found, error) {
-	var hashes []token.Hash
+	var entries []indexed
 	if sel.Index == backend.IndexID {
-		item, err := txn.Get(idKey(sel.Key))
-		if errors.Is(err, badgerdb.ErrKeyNotFound) {
-			return nil, nil
-		}
-		if err != nil {
+		h, ok, err := idEntry(txn, sel.Key)
+		if err != nil || !ok {
 			return nil, err
 		}
-		var h token.Hash
-		var ok bool
-		if err := item.Value(func(v []byte) error { h, ok = hashValue(v); return nil }); err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, fmt.Errorf("%w: bad ID index entry", sessionstore.ErrCorrupt)
-		}
-		hashes = append(hashes, h)
+		entries = append(entries, indexed{hash: h, id: sel.Key})
 	} else {
 		tag, ok := groupTag(sel.Index)
 		if !ok {
 			return nil, fmt.Errorf("sessionstore/badger: unknown index %d", sel.Index)
 		}
 		var err error
-		if hashes, err = scanGroup(ctx, txn, groupPrefix(tag, sel.Key)); err != nil {
+		if entries, err = scanGroup(ctx, txn, groupPrefix(tag, sel.Key)); err != nil {
 			return nil, err
 		}
 	}
-	out := make([]found, 0, len(hashes))
-	for i, h := range hashes {
+	out := make([]found, 0, len(entries))
+	for i, e := range entries {
 		if i%256 == 255 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		rec, version, err := getRecord(txn, h)
-		if errors.Is(err, sessionstore.ErrNotFound) {
-			continue // an index entry without its record: never written so
-		}
+		f, ok, err := readFound(txn, e, sel)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, found{hash: h, version: version, rec: rec})
+		if ok {
+			out = append(out, f)
+		}
 	}
 	return out, nil
 }
 
-// scanGroup returns the hashes in the index entries under prefix.
-func scanGroup(ctx context.Context, txn *badgerdb.Txn, prefix []byte) (hashes []token.Hash, err error) {
+// idEntry reads the ID index entry of id: the hash of its record, or ok
+// false when there is none. An entry that does not hold a hash is
+// ErrCorrupt.
+func idEntry(txn *badgerdb.Txn, id string) (h token.Hash, ok bool, err error) {
+	item, err := txn.Get(idKey(id))
+	if errors.Is(err, badgerdb.ErrKeyNotFound) {
+		return h, false, nil
+	}
+	if err != nil {
+		return h, false, readErr(err)
+	}
+	if err := item.Value(func(v []byte) error { h, ok = hashValue(v); return nil }); err != nil {
+		return h, false, readErr(err)
+	}
+	if !ok {
+		return h, false, fmt.Errorf("%w: bad ID index entry", sessionstore.ErrCorrupt)
+	}
+	return h, true, nil
+}
+
+// scanGroup returns the index entries under prefix. An entry whose value
+// is damaged is found again through the ID index; one that is not there
+// either is ErrCorrupt.
+func scanGroup(ctx context.Context, txn *badgerdb.Txn, prefix []byte) (entries []indexed, err error) {
 	defer recoverClosed(&err)
 	it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: prefix})
 	defer it.Close()
 	n := 0
+	var damaged []string
 	for it.Rewind(); it.Valid(); it.Next() {
 		if n++; n%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
+		item := it.Item()
+		id := string(item.Key()[len(prefix):])
 		var h token.Hash
 		var ok bool
-		if err := it.Item().Value(func(v []byte) error { h, ok = hashValue(v); return nil }); err != nil {
-			return nil, err
+		if err := item.Value(func(v []byte) error { h, ok = hashValue(v); return nil }); err != nil || !ok {
+			damaged = append(damaged, id)
+			continue
 		}
-		if !ok {
-			return nil, fmt.Errorf("%w: bad group index entry", sessionstore.ErrCorrupt)
-		}
-		hashes = append(hashes, h)
+		entries = append(entries, indexed{hash: h, id: id})
 	}
-	return hashes, nil
+	it.Close()
+	for _, id := range damaged {
+		h, ok, err := idEntry(txn, id)
+		if err != nil || !ok {
+			return nil, fmt.Errorf("%w: bad group index entry of session %q", sessionstore.ErrCorrupt, id)
+		}
+		entries = append(entries, indexed{hash: h, id: id})
+	}
+	return entries, nil
 }
 
 // Select implements backend.Backend: a point read by ID, or a prefix
 // scan of one member's or customer's index, then a point read per record.
-func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.Record, error) {
+func (b *storage) Select(ctx context.Context, sel backend.Selector) (_ []*backend.Record, err error) {
 	if err := b.enter(); err != nil {
 		return nil, err
 	}
 	defer b.leave()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
 	txn := b.db.NewTransaction(false)
 	defer txn.Discard()
 	fs, err := selectTxn(ctx, txn, sel)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
@@ -51,10 +53,13 @@ type storage struct {
 
 	// splits counts the transactions found too big and split, for tests.
 	splits atomic.Int64
+
+	// space refuses writes when the disk is nearly full.
+	space *spaceGuard
 }
 
-func newStorage(db *badgerdb.DB, owned bool, gcInterval time.Duration) *storage {
-	b := &storage{db: db, owned: owned}
+func newStorage(db *badgerdb.DB, owned bool, gcInterval time.Duration, space *spaceGuard) *storage {
+	b := &storage{db: db, owned: owned, space: space}
 	if gcInterval > 0 && !db.Opts().InMemory {
 		b.gcStop = make(chan struct{})
 		b.gcDone = make(chan struct{})
@@ -105,6 +110,22 @@ func (b *storage) enter() error {
 
 func (b *storage) leave() { b.mu.RUnlock() }
 
+// ping reads a key that does not exist, so that a DB that cannot serve
+// reads shows, and checks the free space.
+func (b *storage) ping() (err error) {
+	if err := b.enter(); err != nil {
+		return err
+	}
+	defer b.leave()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
+	txn := b.db.NewTransaction(false)
+	defer txn.Discard()
+	if _, err := txn.Get([]byte(keyPrefix)); err != nil && !errors.Is(err, badgerdb.ErrKeyNotFound) {
+		return b.storageErr(err)
+	}
+	return b.space.check()
+}
+
 // PrivateRecords implements backend.PrivateRecords: every record this
 // backend returns is decoded anew from stored bytes, and it keeps none it is
 // given, so the engine hands records out without another copy.
@@ -142,10 +163,28 @@ func (b *storage) storageErr(err error) error {
 	case errors.Is(err, badgerdb.ErrDBClosed) || b.db.IsClosed():
 		return sessionstore.ErrClosed
 	case errors.Is(err, sessionstore.ErrNotFound), errors.Is(err, sessionstore.ErrCorrupt),
-		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, syscall.ENOSPC):
 		return err
 	}
 	return fmt.Errorf("sessionstore/badger: %w", err)
+}
+
+// recoverFault is deferred by every method of the backend, with the
+// setting debug.SetPanicOnFault(true) replaced, so that neither damaged
+// data nor a fault reading a memory-mapped file takes the process down:
+// it restores that setting and turns a panic raised inside Badger into
+// an error wrapping ErrCorrupt (ErrClosed for the panic of an iterator on
+// a closed DB).
+func recoverFault(err *error, panicOnFault bool) {
+	debug.SetPanicOnFault(panicOnFault)
+	if r := recover(); r != nil {
+		if e, ok := r.(error); ok && errors.Is(e, badgerdb.ErrDBClosed) {
+			*err = sessionstore.ErrClosed
+			return
+		}
+		*err = fmt.Errorf("%w: Badger failed on damaged data: %v", sessionstore.ErrCorrupt, r)
+	}
 }
 
 // recoverClosed turns the panic of a Badger iterator on a closed DB into

@@ -1,8 +1,12 @@
 package badger
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
@@ -47,8 +51,21 @@ type Options struct {
 	GCInterval time.Duration
 
 	// Logger receives Badger's own log lines, with the attribute
-	// component=badger. Nil discards them. Ignored by New.
+	// component=badger (ignored by New), and the store's own reports (see
+	// sessionstore.Options.Logger) unless the embedded Options.Logger is
+	// set. Nil discards them.
 	Logger *slog.Logger
+
+	// MinFreeSpace is how many bytes the file system holding the DB must
+	// keep free. Below it, writes that store data (Create, Extend,
+	// UpdateMember, UpdateCustomer) fail with an error wrapping
+	// syscall.ENOSPC while reads go on; writes that only delete (Revoke,
+	// RevokeMember, RevokeCustomer, DeleteExpired) go on down to half of
+	// it; Open refuses to open the DB; Ping reports it. Zero means
+	// DefaultMinFreeSpace; negative disables the check. It does not apply
+	// in InMemory mode, nor on platforms other than Linux, macOS and
+	// FreeBSD. See the package doc.
+	MinFreeSpace int64
 }
 
 // Store is a sessionstore.Store kept in a Badger database. All the Store
@@ -63,6 +80,18 @@ type Store struct {
 }
 
 var _ sessionstore.Store = (*Store)(nil)
+
+// Ping reports whether the store can serve: nil when its DB is open and
+// answers a read and, on disk, its file system has MinFreeSpace free; an
+// error wrapping syscall.ENOSPC when it has less (reads still work);
+// ErrClosed after Close; ctx's error when ctx is done. It is cheap enough
+// for a readiness probe: one point read and one statfs call.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.b.ping()
+}
 
 // Open opens (creating it if needed) the Badger database in the directory
 // path and returns a store on it; with opts.InMemory, path must be "". The
@@ -81,12 +110,43 @@ func Open(path string, opts *Options) (*Store, error) {
 		return nil, &sessionstore.ValidationError{Field: "path", Reason: "must name a directory (or set InMemory)"}
 	}
 	return newStore(&o, func() (*badgerdb.DB, bool, error) {
-		db, err := badgerdb.Open(badgerOptions(path, &o))
+		if !o.InMemory {
+			if err := newSpaceGuard(path, o.MinFreeSpace).check(); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, false, fmt.Errorf("sessionstore/badger: opening %q: %w", path, err)
+			}
+		}
+		db, err := openDB(badgerOptions(path, &o))
 		if err != nil {
 			return nil, false, fmt.Errorf("sessionstore/badger: opening %q: %w", path, err)
 		}
 		return db, true, nil
 	})
+}
+
+// openDB opens a Badger DB and verifies the checksum of every block of its
+// table files, returning an error wrapping ErrCorrupt, with the DB closed,
+// when one does not match. It verifies them itself, rather than letting
+// Badger do it while opening each table (options.OnTableRead): Badger does
+// that in goroutines of its own, where a damaged block makes its
+// verification code panic out of reach of any recover. A panic raised in
+// this goroutine is recovered into ErrCorrupt too.
+func openDB(opts badgerdb.Options) (db *badgerdb.DB, err error) {
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
+	db, err = badgerdb.Open(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = db.Close()
+			db = nil
+		}
+	}()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
+	if err := db.VerifyChecksum(); err != nil {
+		return nil, fmt.Errorf("%w: %w", sessionstore.ErrCorrupt, err)
+	}
+	return db, nil
 }
 
 // badgerOptions returns the Badger options Open uses for o.
@@ -104,7 +164,8 @@ func badgerOptions(path string, o *Options) badgerdb.Options {
 		WithNumCompactors(numCompactors).
 		WithCompression(options.None).
 		WithMetricsEnabled(false).
-		WithDetectConflicts(true)
+		WithDetectConflicts(true).
+		WithChecksumVerificationMode(options.OnBlockRead)
 }
 
 // New returns a store on db, a Badger database the caller opened and keeps:
@@ -138,13 +199,20 @@ func newStore(o *Options, open func() (db *badgerdb.DB, owned bool, err error)) 
 	if gc == 0 {
 		gc = DefaultGCInterval
 	}
+	if o.Options.Logger == nil {
+		o.Options.Logger = o.Logger
+	}
 	var b *storage
 	s, err := backend.NewStore(&o.Options, func(sessionstore.Options) (backend.Backend, error) {
 		db, owned, err := open()
 		if err != nil {
 			return nil, err
 		}
-		b = newStorage(db, owned, gc)
+		var space *spaceGuard
+		if bo := db.Opts(); !bo.InMemory {
+			space = newSpaceGuard(bo.Dir, o.MinFreeSpace)
+		}
+		b = newStorage(db, owned, gc, space)
 		return b, nil
 	})
 	if err != nil {

@@ -75,8 +75,14 @@ func TestCloseIdempotentAndClosedErrors(t *testing.T) {
 	}
 	ctx := context.Background()
 	ms := mustCreate(t, s, 1, 1)
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Ping(ctx); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Ping after Close = %v, want ErrClosed", err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
@@ -648,3 +654,38 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 type formatPanics struct{}
 
 func (formatPanics) String() string { panic("a disabled log line was formatted") }
+
+// TestRevokeRemovesCorruptRecord: RevokeMember removes a record it cannot
+// decode by key; what it cannot name without decoding (the expiry entry,
+// the customer's entry) goes with DeleteExpired, leaving no key behind.
+func TestRevokeRemovesCorruptRecord(t *testing.T) {
+	clock := storetest.NewClock(storetest.StartTime())
+	o := fakeOptions(clock)
+	s, err := Open(t.TempDir(), &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	a, bad, other := mustCreate(t, s, 1, 1), mustCreate(t, s, 1, 1), mustCreate(t, s, 1, 2)
+	corruptible{s}.CorruptSession(t, bad.ID)
+	if n, err := s.RevokeMember(ctx, a.MemberID); n != 1 || err != nil {
+		t.Fatalf("RevokeMember = %d, %v; want 1", n, err)
+	}
+	for _, ms := range []*sessionstore.MemberSession{a, bad} {
+		if _, err := s.Lookup(ctx, ms.Token); !errors.Is(err, sessionstore.ErrNotFound) {
+			t.Errorf("Lookup after RevokeMember = %v, want ErrNotFound", err)
+		}
+	}
+	if l, err := s.ListByCustomer(ctx, other.CustomerID); err != nil || len(l) != 1 {
+		t.Fatalf("ListByCustomer = %d sessions, %v; want 1", len(l), err)
+	}
+	clock.Advance(3 * time.Hour)
+	if n, err := s.DeleteExpired(ctx); n != 1 || err != nil {
+		t.Errorf("DeleteExpired = %d, %v; want 1", n, err)
+	}
+	checkConsistency(t, s.b.db, false)
+	if n := countKeys(t, s.b.db, []byte(keyPrefix)); n != 0 {
+		t.Errorf("%d keys left after purging", n)
+	}
+}

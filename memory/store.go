@@ -1,6 +1,8 @@
 package memory
 
 import (
+	"context"
+
 	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/backend"
 )
@@ -10,19 +12,36 @@ import (
 // sessionstore.Store for their contract. It is safe for concurrent use.
 type Store struct {
 	sessionstore.Store
+	b *storage
 }
 
 // New returns an empty in-memory store. A nil opts means all defaults; bad
 // options are a *sessionstore.ValidationError. Close stops its sweeper and
 // drops every session.
 func New(opts *sessionstore.Options) (*Store, error) {
+	b := newStorage()
 	s, err := backend.NewStore(opts, func(sessionstore.Options) (backend.Backend, error) {
-		return newStorage(), nil
+		return b, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Store{Store: s}, nil
+	return &Store{Store: s, b: b}, nil
+}
+
+// Ping reports whether the store can serve: nil until Close, ErrClosed
+// after it, and ctx's error when ctx is done. A memory store has nothing
+// else that can fail.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.b.mu.RLock()
+	defer s.b.mu.RUnlock()
+	if s.b.closed {
+		return sessionstore.ErrClosed
+	}
+	return nil
 }
 
 var _ sessionstore.Store = (*Store)(nil)

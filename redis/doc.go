@@ -8,8 +8,7 @@
 // every other at once, and a revocation through one is refused by every
 // other on its very next Lookup, because nothing is cached in the process.
 // Sessions survive a restart of the application, and of Redis as far as
-// Redis persists its data (use appendonly yes, or RDB snapshots if losing
-// the last minutes of sessions is acceptable). For a single process the
+// Redis persists its data: see Durability. For a single process the
 // memory backend is faster; for a single process that must survive restarts
 // without a server, the Badger backend.
 //
@@ -41,6 +40,32 @@
 // session's keys get a TTL of its remaining lifetime (measured by Options.Now)
 // plus one hour, so Redis drops a session the sweeper missed, for instance
 // when every sweeper is disabled. Keep the clocks of the hosts in step.
+//
+// # Durability
+//
+// What survives a restart of Redis is decided by Redis's persistence
+// settings, not by the store, and for a session store a lost revocation is
+// worse than a lost session: a revoked token that comes back authenticates
+// again. This is the Redis counterpart of the Badger store's SyncWrites.
+//
+//   - appendonly yes with appendfsync always: every write, revocations
+//     included, is in the append-only file and fsynced before Redis
+//     answers, so a revocation that returned survives a crash of Redis
+//     and a failure of the machine. This is the setting to use.
+//   - appendonly yes with appendfsync everysec (Redis's default for AOF):
+//     a crash of the Redis process loses nothing that was answered, but a
+//     failure of the machine (power, kernel) loses up to the last second
+//     of writes, which may include revocations.
+//   - RDB snapshots alone (save, with appendonly no): a restart brings back
+//     the last snapshot, so every session revoked since then authenticates
+//     again until it expires. Use them for backups, not as the only
+//     persistence.
+//   - Replicas acknowledge asynchronously: after a failover the new primary
+//     may lack the last writes. WAIT or WAITAOF can make a caller wait for
+//     them; the store does not.
+//
+// TestRevocationSurvivesRestart in this package shows the first and third
+// cases: it revokes a session, kills Redis and starts it again.
 //
 // # Key layout
 //
@@ -103,10 +128,15 @@
 // as its cause (errors.Is and errors.As see it); it is never reported as
 // sessionstore.ErrNotFound. The store keeps no connection state of its own:
 // once Redis is back, the same store works again (go-redis may answer with
-// its last dial error for about a second after repeated dial failures). A stored value that cannot be decoded, or a key
-// of the store that holds the wrong Redis type, is sessionstore.ErrCorrupt
-// for Lookup, Get, Extend and Revoke of that session; lists and the edits
-// of a member or customer (revokes and updates) skip it, since it cannot
-// authenticate anyway, and DeleteExpired removes it once its expiry has
-// passed, since it needs only the plain index fields.
+// its last dial error for about a second after repeated dial failures).
+//
+// A stored value that cannot be decoded (its checksum does not match, or a
+// foreign write left a key of the store with the wrong Redis type) is
+// sessionstore.ErrCorrupt for Lookup, Get and Extend of that session, and
+// never authenticates. Lists leave it out and report it to Options.Logger.
+// Revoke, RevokeMember, RevokeCustomer, UpdateMember and UpdateCustomer
+// remove it by key along with the sessions they act on: the record hash
+// keeps the session, member and customer IDs in plain fields beside the
+// encoded record, so that every key of it can be found without decoding it.
+// DeleteExpired removes it once its expiry has passed, for the same reason.
 package redis

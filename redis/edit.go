@@ -152,6 +152,27 @@ func backoff(ctx context.Context, attempt int) error {
 	}
 }
 
+// deleteStub queues the removal of a record that cannot be decoded, by
+// key: the record, its ID key and its entries in the sets and the expiry
+// zset, as far as the stub names them, and its entry in the watched set of
+// a group edit in any case.
+func (b *storage) deleteStub(ctx context.Context, p goredis.Pipeliner, hx string, stub *backend.Record, watch string, sel backend.Selector) {
+	p.Del(ctx, b.k.record(hx))
+	if stub.ID != "" {
+		p.Del(ctx, b.k.id(stub.ID))
+	}
+	if m := stub.MemberID(); m != "" {
+		p.SRem(ctx, b.k.member(m), hx)
+	}
+	if c := stub.CustomerID(); c != "" {
+		p.SRem(ctx, b.k.customer(c), hx)
+	}
+	if sel.Index != backend.IndexID {
+		p.SRem(ctx, watch, hx)
+	}
+	p.ZRem(ctx, b.k.expiry(), hx)
+}
+
 // editAttempt is one attempt of Edit on tx, whose WATCH already covers the
 // key watch. It returns the changes, or a final error (from fn, ErrNotFound,
 // ErrCorrupt, a broken EditFunc contract) or a Redis error, which includes
@@ -202,6 +223,10 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 	var (
 		plan     []planned
 		dangling []string // set entries whose record is gone
+		curs     = make([]*backend.Record, 0, len(datas))
+		curHexes = make([]string, 0, len(datas))
+		bad      []string
+		errs     []error
 	)
 	for i, d := range datas {
 		h := hexes[i]
@@ -214,14 +239,23 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 		}
 		cur, err := d.decode(h)
 		if err != nil {
-			if sel.Index == backend.IndexID {
-				return nil, corrupt("edit", err), nil
-			}
-			continue // it cannot authenticate; DeleteExpired removes it in time
+			bad, errs = append(bad, h), append(errs, err)
+			continue
 		}
 		if sel.Index == backend.IndexID && cur.ID != sel.Key {
 			return nil, corrupt("edit", errors.New("ID key points at another session")), nil
 		}
+		curs, curHexes = append(curs, cur), append(curHexes, h)
+	}
+	// Records that cannot be decoded go to fn as stubs, named by the
+	// plain fields of their hash, so that a revocation removes them too.
+	stubs, err := b.stubs(ctx, tx, sel, bad, errs)
+	if err != nil {
+		return nil, nil, err
+	}
+	curs, curHexes = append(curs, stubs...), append(curHexes, bad...)
+	for i, cur := range curs {
+		h := curHexes[i]
 		op, next, err := backend.Decide(fn, cur)
 		if errors.Is(err, backend.ErrEditContract) {
 			return nil, opError("edit", err), nil
@@ -246,11 +280,15 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 		return []backend.Change{}, nil, nil
 	}
 
-	_, err := tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+	_, err = tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		extend := map[string]int64{} // set or zset key -> longest TTL it needs
 		for _, w := range plan {
 			rk, ik := b.k.record(w.hex), b.k.id(w.old.ID)
 			mk, ck := b.k.member(w.old.MemberID()), b.k.customer(w.old.CustomerID())
+			if w.op == backend.Delete && w.old.Corrupt != nil {
+				b.deleteStub(ctx, p, w.hex, w.old, watch, sel)
+				continue
+			}
 			if w.op == backend.Delete {
 				b.queueDelete(ctx, p, w.hex, w.old)
 				continue

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -39,9 +40,8 @@ func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, erro
 
 // Select implements backend.Backend. By ID it reads the ID key, then
 // the record; by member or customer it reads the set, then its records in
-// pipelined batches. Entries whose record is gone are skipped, and so are
-// records of a member or customer that cannot be decoded (they cannot
-// authenticate either); a corrupt record selected by ID is ErrCorrupt.
+// pipelined batches. Entries whose record is gone are skipped; a record
+// that cannot be decoded is returned as its stub (see stubs).
 func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.Record, error) {
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
@@ -78,15 +78,15 @@ func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.
 		if err != nil {
 			return nil, opError("select", err)
 		}
+		var bad []string
+		var errs []error
 		for i, d := range datas {
 			if d.missing {
 				continue
 			}
 			r, err := d.decode(hexes[i])
 			if err != nil {
-				if sel.Index == backend.IndexID {
-					return nil, corrupt("select", err)
-				}
+				bad, errs = append(bad, hexes[i]), append(errs, err)
 				continue
 			}
 			if sel.Index == backend.IndexID && r.ID != sel.Key {
@@ -94,7 +94,56 @@ func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.
 			}
 			out = append(out, r)
 		}
+		stubs, err := b.stubs(ctx, b.c, sel, bad, errs)
+		if err != nil {
+			return nil, opError("select", err)
+		}
+		out = append(out, stubs...)
 		hexes = hexes[n:]
+	}
+	return out, nil
+}
+
+// stubs returns the backend.CorruptRecord stubs of the records of hexes,
+// which could not be decoded for errs, as selected by sel. Their keys come
+// from the plain fields of the record hash (see keys.go), which need no
+// decoding, and from sel where a field is unreadable too (a key of the
+// wrong type has none).
+func (b *storage) stubs(ctx context.Context, c goredis.Cmdable, sel backend.Selector, hexes []string, errs []error) ([]*backend.Record, error) {
+	if len(hexes) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*goredis.SliceCmd, len(hexes))
+	_, err := c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, h := range hexes {
+			cmds[i] = p.HMGet(ctx, b.k.record(h), fieldID, fieldMember, fieldCustomer)
+		}
+		return nil
+	})
+	if err != nil && !isWrongType(err) {
+		return nil, err
+	}
+	out := make([]*backend.Record, len(hexes))
+	for i, h := range hexes {
+		var f [3]string // ID, member, customer
+		if v, err := cmds[i].Result(); err == nil && len(v) == len(f) {
+			for j := range f {
+				f[j], _ = v[j].(string)
+			}
+		}
+		switch sel.Index {
+		case backend.IndexID:
+			f[0] = sel.Key
+		case backend.IndexMember:
+			f[1] = sel.Key
+		case backend.IndexCustomer:
+			f[2] = sel.Key
+		}
+		var th token.Hash
+		if raw, err := hex.DecodeString(h); err == nil && len(raw) == len(th) {
+			copy(th[:], raw)
+		}
+		out[i] = backend.CorruptRecord(th, f[0], f[1], f[2], fmt.Errorf("%w: %w", sessionstore.ErrCorrupt, errs[i]))
 	}
 	return out, nil
 }

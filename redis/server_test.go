@@ -93,6 +93,7 @@ func TestServerFaults(t *testing.T) {
 				return err
 			},
 			"DeleteExpired": func(ctx context.Context) error { _, err := s.DeleteExpired(ctx); return err },
+			"Ping":          s.Ping,
 		}
 		for name, call := range calls {
 			ctx, cancel := context.WithTimeout(bg, 20*time.Second)
@@ -111,6 +112,9 @@ func TestServerFaults(t *testing.T) {
 			if err != nil || got.ID != ms.ID {
 				t.Fatalf("after Redis was %s and restarted: Lookup = %v, %v", how, got, err)
 			}
+		}
+		if err := s.Ping(bg); err != nil {
+			t.Fatalf("Ping after Redis was %s and restarted: %v", how, err)
 		}
 		create()
 		if l, err := s.ListByCustomer(bg, p.Customer.ID); err != nil || len(l) != len(sessions) {

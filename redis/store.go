@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"context"
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -69,4 +70,23 @@ func New(client goredis.UniversalClient, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	return &Store{Store: s, b: b}, nil
+}
+
+// Ping reports whether the store can serve: one round trip to Redis (PING)
+// through the store's client. It returns nil when Redis answers, an error
+// wrapping the go-redis error when it does not, ErrClosed after Close, and
+// ctx's error when ctx is done. Wire it to a readiness probe; it does not
+// tell whether Redis persists what it is given (see the package doc on
+// durability).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.b.closed.Load() {
+		return sessionstore.ErrClosed
+	}
+	if err := s.b.c.Ping(ctx).Err(); err != nil {
+		return opError("ping", err)
+	}
+	return nil
 }

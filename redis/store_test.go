@@ -29,7 +29,24 @@ func newConformanceStore(t *testing.T, opts *sessionstore.Options) sessionstore.
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return corruptible{s}
+}
+
+// corruptible is a store whose records the conformance suite can damage.
+type corruptible struct{ *Store }
+
+// CorruptSession implements storetest.Corrupter: it overwrites the data
+// field of the record hash of session id with three bytes, keeping the
+// hash's plain fields and every index entry.
+func (s corruptible) CorruptSession(t testing.TB, id string) {
+	t.Helper()
+	hx, err := s.b.c.Get(bg, s.b.k.id(id)).Result()
+	if err != nil {
+		t.Fatalf("reading the ID key of %s: %v", id, err)
+	}
+	if err := s.b.c.HSet(bg, s.b.k.record(hx), fieldData, []byte{0x81, 0x00, 0x07}).Err(); err != nil {
+		t.Fatalf("damaging session %s: %v", id, err)
+	}
 }
 
 func TestConformance(t *testing.T) {
@@ -79,11 +96,17 @@ func TestCloseLeavesClientOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Ping(bg); err != nil {
+		t.Errorf("Ping = %v", err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Lookup(bg, ms.Token); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("Lookup after Close = %v", err)
+	}
+	if err := s.Ping(bg); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Ping after Close = %v", err)
 	}
 	if err := c.Ping(bg).Err(); err != nil {
 		t.Errorf("the caller's client was closed: %v", err)

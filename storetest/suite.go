@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T, opts *sessionstore.Options) s
 		{"AbsoluteLifetime", lifetimeTests},
 		{"Formatting", formattingTests},
 		{"Concurrency", concurrencyTests},
+		{"Corrupt", corruptTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
