@@ -76,7 +76,8 @@ func (e *engine) touch(ctx context.Context, id string, now time.Time) (*Record, 
 // member's oldest live sessions beyond MaxSessionsPerMember-1, and bounds
 // what expired sessions the member leaves behind too: of those still kept
 // for ExpiredRetention, only the newest MaxSessionsPerMember stay, so a
-// member's storage is bounded whatever TTLs its sessions are made with.
+// member's storage is bounded whatever TTLs its sessions are made with. A
+// record the backend could not decode is evicted whenever it is seen.
 func (e *engine) admit(now time.Time) *Admission {
 	limit := e.opts.MaxSessionsPerMember
 	if limit <= 0 {
@@ -86,15 +87,18 @@ func (e *engine) admit(now time.Time) *Admission {
 		if len(stored) < limit {
 			return nil
 		}
-		var live, dead []*Record
+		var live, dead, evict []*Record
 		for _, r := range stored {
+			if r.Corrupt != nil {
+				evict = append(evict, r) // it can never authenticate
+				continue
+			}
 			if e.liveErr(r, now) == nil {
 				live = append(live, r)
 			} else {
 				dead = append(dead, r)
 			}
 		}
-		var evict []*Record
 		if len(live) >= limit {
 			slices.SortFunc(live, oldestFirst)
 			evict = append(evict, live[:len(live)-limit+1]...)
