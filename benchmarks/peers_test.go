@@ -49,9 +49,11 @@ var now = storetest.StartTime()
 
 func storeOptions() *sessionstore.Options {
 	return &sessionstore.Options{
-		PortalURL:     storetest.PortalURL,
-		Now:           func() time.Time { return now },
-		SweepInterval: -1,
+		PortalURL:            storetest.PortalURL,
+		Now:                  func() time.Time { return now },
+		SweepInterval:        -1,
+		ExpiredRetention:     -1,
+		MaxSessionsPerMember: -1,
 	}
 }
 

@@ -31,11 +31,16 @@ func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // Options returns the options of every benchmark store: clock's Now, the
 // sweeper off and fixture.PortalURL, so that a lookup builds the portal
-// URL as an application would have it.
+// URL as an application would have it. Expired sessions are purged as soon
+// as they expire and members have no cap, so that the purge benchmarks
+// measure a purge and the numbers compare with those before the lifecycle
+// options; BenchmarkLifecycle measures those options.
 func Options(clock *Clock) *sessionstore.Options {
 	return &sessionstore.Options{
-		PortalURL:     fixture.PortalURL,
-		Now:           clock.Now,
-		SweepInterval: -1,
+		PortalURL:            fixture.PortalURL,
+		Now:                  clock.Now,
+		SweepInterval:        -1,
+		ExpiredRetention:     -1,
+		MaxSessionsPerMember: -1,
 	}
 }
