@@ -26,14 +26,8 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 	if err := b.space.allow(true); err != nil {
 		return err
 	}
-	h, id, member, customer := rec.TokenHash, rec.ID, rec.MemberID(), rec.CustomerID()
-	writes := [][2][]byte{
-		{recordKey(h), val},
-		{idKey(id), h[:]},
-		{groupKey(tagMember, member, id), h[:]},
-		{groupKey(tagCustomer, customer, id), h[:]},
-		{expiryKey(rec.ExpiresAt, id), expiryValue(h, member, customer)},
-	}
+	member, customer := rec.MemberID(), rec.CustomerID()
+	writes := recordWrites(rec, val)
 	memberCount, customerCount := countKey(tagMember, member), countKey(tagCustomer, customer)
 	err = b.update(ctx, func(txn *badgerdb.Txn) error {
 		if admit != nil {
@@ -132,11 +126,25 @@ func evict(ctx context.Context, txn *badgerdb.Txn, member string, admit *backend
 	return nil
 }
 
+// recordWrites returns the keys and values that store rec, encoded as val:
+// the record, its ID entry, its member and customer index entries and, last,
+// its expiry entry.
+func recordWrites(rec *backend.Record, val []byte) [][2][]byte {
+	h, id, member, customer := rec.TokenHash, rec.ID, rec.MemberID(), rec.CustomerID()
+	return [][2][]byte{
+		{recordKey(h), val},
+		{idKey(id), h[:]},
+		{groupKey(tagMember, member, id), h[:]},
+		{groupKey(tagCustomer, customer, id), h[:]},
+		{expiryKey(rec.ExpiresAt, id), expiryValue(h, member, customer)},
+	}
+}
+
 // Rehash implements backend.Backend: one transaction moves the record to
 // its new hash and points its index entries there. It touches both group
 // counters, so it is ordered with the Inserts and Edits of its member and
 // customer.
-func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Record) error {
+func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Record) (err error) {
 	val, err := rec.MarshalBinary()
 	if err != nil {
 		return err
@@ -145,8 +153,12 @@ func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Reco
 		return err
 	}
 	defer b.leave()
-	h, id, member, customer := rec.TokenHash, rec.ID, rec.MemberID(), rec.CustomerID()
-	var ekey []byte
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
+	if err := b.space.allow(true); err != nil {
+		return err
+	}
+	id, member, customer := rec.ID, rec.MemberID(), rec.CustomerID()
+	writes := recordWrites(rec, val)
 	err = b.update(ctx, func(txn *badgerdb.Txn) error {
 		cur, _, err := getRecord(txn, from)
 		if err != nil {
@@ -161,19 +173,12 @@ func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Reco
 		if err := addCount(txn, countKey(tagCustomer, customer), 0); err != nil {
 			return err
 		}
-		ekey = expiryKey(rec.ExpiresAt, id)
 		for _, k := range [][]byte{recordKey(from), expiryKey(cur.ExpiresAt, id)} {
 			if err := txn.Delete(k); err != nil {
 				return err
 			}
 		}
-		for _, w := range [][2][]byte{
-			{recordKey(h), val},
-			{idKey(id), h[:]},
-			{groupKey(tagMember, member, id), h[:]},
-			{groupKey(tagCustomer, customer, id), h[:]},
-			{ekey, expiryValue(h, member, customer)},
-		} {
+		for _, w := range writes {
 			if err := txn.Set(w[0], w[1]); err != nil {
 				return err
 			}
@@ -183,6 +188,6 @@ func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Reco
 	if err != nil {
 		return b.storageErr(err)
 	}
-	b.floor.note(ekey)
+	b.floor.note(writes[len(writes)-1][0])
 	return nil
 }
