@@ -1,0 +1,364 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
+	"github.com/memberkit/sessionstore/token"
+)
+
+// newRecord returns a record of member m of customer c created at now,
+// expiring after ttl, with a random token hash and ID.
+func newRecord(c, m int, now time.Time, ttl time.Duration) *backend.Record {
+	p := createParams(c, m)
+	var h token.Hash
+	_, _ = rand.Read(h[:])
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80
+	now = now.UTC().Truncate(time.Microsecond)
+	return &backend.Record{
+		ID:        fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:]),
+		TokenHash: h,
+		CreatedAt: now,
+		ExpiresAt: now.Add(ttl),
+		Member:    &p.Member,
+		Customer:  &p.Customer,
+	}
+}
+
+// newTestBackend returns the backend of a new store on p and table.
+func newTestBackend(t *testing.T, p *pgxpool.Pool, table string) *storage {
+	t.Helper()
+	return newStore(t, p, table, &sessionstore.Options{SweepInterval: -1}).b
+}
+
+func mustInsert(t *testing.T, b *storage, recs ...*backend.Record) {
+	t.Helper()
+	for _, r := range recs {
+		if err := b.Insert(bg, r); err != nil {
+			t.Fatalf("Insert: %v", err)
+		}
+	}
+}
+
+func sel(i backend.Index, key string) backend.Selector { return backend.Selector{Index: i, Key: key} }
+
+func deleteAll(*backend.Record) (backend.Op, *backend.Record, error) { return backend.Delete, nil, nil }
+
+// waitUntil calls f on a ticker until it succeeds, failing t after d.
+func waitUntil(t *testing.T, d time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still failing after %v: %v", d, err)
+		}
+		<-tick.C
+	}
+}
+
+// waitingOnAdvisoryLock returns nil once some session of the database
+// waits for an advisory lock.
+func waitingOnAdvisoryLock(p *pgxpool.Pool) error {
+	var n int
+	err := p.QueryRow(bg, `SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+		WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`).Scan(&n)
+	if err == nil && n == 0 {
+		err = errors.New("no session waits for an advisory lock")
+	}
+	return err
+}
+
+// TestInsertWaitsForGroupEdit holds an edit of a member open (its EditFunc
+// blocks) and inserts a session of that member through another pool: the
+// Insert waits on the member's advisory lock until the edit commits, so
+// the edit, which did not see it, is ordered before it. The same with an
+// edit of the customer.
+func TestInsertWaitsForGroupEdit(t *testing.T) {
+	for name, index := range map[string]backend.Index{"member": backend.IndexMember, "customer": backend.IndexCustomer} {
+		t.Run(name, func(t *testing.T) {
+			table := migrated(t, pool(t))
+			a, b := newTestBackend(t, newPool(t, nil), table), newTestBackend(t, newPool(t, nil), table)
+			now := farStart
+			old := newRecord(0, 0, now, time.Hour)
+			mustInsert(t, a, old)
+			key := old.MemberID()
+			if index == backend.IndexCustomer {
+				key = old.CustomerID()
+			}
+
+			inFn, release := make(chan struct{}), make(chan struct{})
+			var releaseOnce sync.Once
+			// On failure too: the edit's transaction would block the
+			// cleanup's DROP SCHEMA.
+			defer releaseOnce.Do(func() { close(release) })
+			type result struct {
+				changes []backend.Change
+				err     error
+			}
+			edited := make(chan result, 1)
+			go func() {
+				changes, err := a.Edit(bg, sel(index, key), func(cur *backend.Record) (backend.Op, *backend.Record, error) {
+					close(inFn)
+					<-release
+					return backend.Delete, nil, nil
+				})
+				edited <- result{changes, err}
+			}()
+			<-inFn
+
+			fresh := newRecord(0, 0, now, time.Hour)
+			inserted := make(chan error, 1)
+			go func() { inserted <- b.Insert(bg, fresh) }()
+			waitUntil(t, 10*time.Second, func() error { return waitingOnAdvisoryLock(pool(t)) })
+			select {
+			case err := <-inserted:
+				t.Fatalf("Insert returned (%v) while an edit of its group was in progress", err)
+			default:
+			}
+
+			releaseOnce.Do(func() { close(release) })
+			r := <-edited
+			if r.err != nil || len(r.changes) != 1 || r.changes[0].Old.ID != old.ID {
+				t.Fatalf("Edit = %v, %v; want the one old record", r.changes, r.err)
+			}
+			if err := <-inserted; err != nil {
+				t.Fatalf("Insert after the edit: %v", err)
+			}
+			if _, err := a.Find(bg, old.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
+				t.Errorf("Find(deleted) = %v", err)
+			}
+			if _, err := a.Find(bg, fresh.TokenHash); err != nil {
+				t.Errorf("Find(inserted after the edit) = %v", err)
+			}
+		})
+	}
+}
+
+// TestPurgeSkipsLockedRows holds row locks in another transaction, as an
+// edit would: DeleteExpired skips those rows instead of waiting, and a
+// lookup of a locked row answers at once.
+func TestPurgeSkipsLockedRows(t *testing.T) {
+	p := pool(t)
+	table := migrated(t, p)
+	b := newTestBackend(t, p, table)
+	now := farStart
+	var recs []*backend.Record
+	for i := range 5 {
+		recs = append(recs, newRecord(0, i, now, time.Minute))
+	}
+	mustInsert(t, b, recs...)
+
+	other := newPool(t, nil)
+	tx, err := other.BeginTx(bg, pgx.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(bg)
+	if _, err := tx.Exec(bg, "SELECT 1 FROM "+b.t.quoted+" WHERE member_id = $1 FOR UPDATE", recs[0].MemberID()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Bounded, so that a purge or lookup that waited would fail instead of
+	// hanging; they must not wait at all.
+	ctx, cancel := context.WithTimeout(bg, 30*time.Second)
+	defer cancel()
+	if _, err := b.Find(ctx, recs[0].TokenHash); err != nil {
+		t.Fatalf("Find of a locked row: %v", err)
+	}
+	cutoff := now.Add(2 * time.Minute)
+	if n, err := b.DeleteExpired(ctx, cutoff, 100); n != 4 || err != nil {
+		t.Fatalf("DeleteExpired with one row locked = %d, %v; want 4", n, err)
+	}
+	if err := tx.Rollback(bg); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.DeleteExpired(ctx, cutoff, 100); n != 1 || err != nil {
+		t.Fatalf("DeleteExpired after the lock = %d, %v; want 1", n, err)
+	}
+}
+
+func TestBackendDeleteExpired(t *testing.T) {
+	p := pool(t)
+	b := newTestBackend(t, p, migrated(t, p))
+	now := farStart
+	var short, long []*backend.Record
+	for i := range 7 {
+		short = append(short, newRecord(0, i%2, now, time.Duration(i+1)*time.Minute))
+		long = append(long, newRecord(0, i%2, now, 24*time.Hour))
+	}
+	mustInsert(t, b, short...)
+	mustInsert(t, b, long...)
+	for _, c := range []struct {
+		cutoff time.Time
+		limit  int
+		want   int
+	}{
+		{now, 100, 0},
+		{short[2].ExpiresAt, 100, 3}, // the cutoff is inclusive
+		{now.Add(time.Hour), 2, 2},   // the limit bounds one call
+		{now.Add(time.Hour), 100, 2},
+		{now.Add(time.Hour), 0, 0},
+	} {
+		if n, err := b.DeleteExpired(bg, c.cutoff, c.limit); n != c.want || err != nil {
+			t.Fatalf("DeleteExpired(%v, %d) = %d, %v; want %d", c.cutoff.Sub(now), c.limit, n, err, c.want)
+		}
+	}
+	got, err := b.Select(bg, sel(backend.IndexCustomer, long[0].CustomerID()))
+	if err != nil || len(got) != len(long) {
+		t.Errorf("customer's records after the purge = %d, %v; want %d", len(got), err, len(long))
+	}
+}
+
+func TestBackendEditAbortWritesNothing(t *testing.T) {
+	p := pool(t)
+	b := newTestBackend(t, p, migrated(t, p))
+	recs := []*backend.Record{newRecord(0, 0, farStart, time.Hour), newRecord(0, 0, farStart, time.Hour), newRecord(0, 0, farStart, time.Hour)}
+	mustInsert(t, b, recs...)
+	boom := &sessionstore.ValidationError{Field: "member.customer_id", Reason: "nope"}
+	calls := 0
+	_, err := b.Edit(bg, sel(backend.IndexMember, recs[0].MemberID()), func(cur *backend.Record) (backend.Op, *backend.Record, error) {
+		calls++
+		switch calls {
+		case 1:
+			return backend.Delete, nil, nil
+		case 3:
+			return backend.Keep, nil, boom
+		}
+		next := *cur
+		next.ReturnURL = "https://example.com/changed"
+		return backend.Put, &next, nil
+	})
+	if err != boom {
+		t.Errorf("Edit returned %v, want the EditFunc's error itself", err)
+	}
+	// A Put that changes the record's identity is refused.
+	_, err = b.Edit(bg, sel(backend.IndexID, recs[0].ID), func(cur *backend.Record) (backend.Op, *backend.Record, error) {
+		next := *cur
+		next.ID = "00000000-0000-4000-8000-000000000000"
+		return backend.Put, &next, nil
+	})
+	if err == nil || errors.Is(err, sessionstore.ErrNotFound) {
+		t.Errorf("Edit with an identity-changing Put = %v, want an error", err)
+	}
+	got, err := b.Select(bg, sel(backend.IndexMember, recs[0].MemberID()))
+	if err != nil || len(got) != 3 {
+		t.Fatalf("Select = %d records, %v", len(got), err)
+	}
+	for _, r := range got {
+		if r.ReturnURL != "" {
+			t.Errorf("an aborted edit changed record %s", r.ID)
+		}
+	}
+	if _, err := b.Edit(bg, sel(backend.IndexID, "not-a-uuid"), deleteAll); !errors.Is(err, sessionstore.ErrNotFound) {
+		t.Errorf("Edit(malformed ID) = %v, want ErrNotFound", err)
+	}
+	if got, err := b.Select(bg, sel(backend.IndexID, "not-a-uuid")); err != nil || len(got) != 0 {
+		t.Errorf("Select(malformed ID) = %v, %v", got, err)
+	}
+}
+
+func TestBackendCorrupt(t *testing.T) {
+	p := pool(t)
+	b := newTestBackend(t, p, migrated(t, p))
+	bad, good := newRecord(0, 0, farStart, time.Minute), newRecord(0, 0, farStart, time.Hour)
+	mustInsert(t, b, bad, good)
+	if _, err := p.Exec(bg, "UPDATE "+b.t.quoted+" SET record = '\\x01ff'::bytea WHERE token_hash = $1", bad.TokenHash[:]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Find(bg, bad.TokenHash); !errors.Is(err, sessionstore.ErrCorrupt) {
+		t.Errorf("Find(corrupt) = %v, want ErrCorrupt", err)
+	}
+	if _, err := b.Select(bg, sel(backend.IndexID, bad.ID)); !errors.Is(err, sessionstore.ErrCorrupt) {
+		t.Errorf("Select(ID of corrupt) = %v, want ErrCorrupt", err)
+	}
+	if _, err := b.Edit(bg, sel(backend.IndexID, bad.ID), deleteAll); !errors.Is(err, sessionstore.ErrCorrupt) {
+		t.Errorf("Edit(ID of corrupt) = %v, want ErrCorrupt", err)
+	}
+	got, err := b.Select(bg, sel(backend.IndexMember, good.MemberID()))
+	if err != nil || len(got) != 1 || got[0].ID != good.ID {
+		t.Errorf("Select(member) over a corrupt record = %v, %v", got, err)
+	}
+	if n, err := b.DeleteExpired(bg, farStart.Add(2*time.Minute), 10); n != 1 || err != nil {
+		t.Errorf("DeleteExpired over a corrupt record = %d, %v; want 1", n, err)
+	}
+}
+
+func TestBackendClosed(t *testing.T) {
+	p := pool(t)
+	b := newTestBackend(t, p, migrated(t, p))
+	r := newRecord(0, 0, farStart, time.Hour)
+	mustInsert(t, b, r)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Insert(bg, r); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Insert after Close = %v", err)
+	}
+	if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Find after Close = %v", err)
+	}
+	if _, err := b.Select(bg, sel(backend.IndexID, r.ID)); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Select after Close = %v", err)
+	}
+	if _, err := b.Edit(bg, sel(backend.IndexID, r.ID), deleteAll); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Edit after Close = %v", err)
+	}
+	if _, err := b.DeleteExpired(bg, farStart, 1); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("DeleteExpired after Close = %v", err)
+	}
+}
+
+// TestRetry checks the classification of retryable errors: a transaction
+// that keeps failing with a serialization failure gives up after
+// maxAttempts, wrapped; any other error ends it at once.
+func TestRetry(t *testing.T) {
+	p := pool(t)
+	attempts := 0
+	err := inTx(bg, p, func(tx pgx.Tx) error {
+		attempts++
+		_, err := tx.Exec(bg, `DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = 'serialization_failure'; END $$`)
+		return err
+	})
+	if attempts != maxAttempts || !retryable(err) {
+		t.Errorf("after %d attempts: %v; want %d attempts and the 40001 error", attempts, err, maxAttempts)
+	}
+	attempts = 0
+	err = inTx(bg, p, func(tx pgx.Tx) error {
+		attempts++
+		if attempts == 1 {
+			_, err := tx.Exec(bg, `DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = 'deadlock_detected'; END $$`)
+			return err
+		}
+		return nil
+	})
+	if attempts != 2 || err != nil {
+		t.Errorf("a deadlock then success: %d attempts, %v", attempts, err)
+	}
+	attempts = 0
+	err = inTx(bg, p, func(tx pgx.Tx) error {
+		attempts++
+		_, err := tx.Exec(bg, "SELECT 1/0")
+		return err
+	})
+	if attempts != 1 || err == nil || retryable(err) {
+		t.Errorf("division by zero: %d attempts, %v", attempts, err)
+	}
+}
