@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/memberkit/sessionstore"
@@ -360,5 +362,37 @@ func TestRetry(t *testing.T) {
 	})
 	if attempts != 1 || err == nil || retryable(err) {
 		t.Errorf("division by zero: %d attempts, %v", attempts, err)
+	}
+}
+
+// TestStatementTimeout: an edit that the server cancels (statement_timeout,
+// while another transaction holds its row) is a wrapped *pgconn.PgError,
+// never ErrNotFound, and changes nothing.
+func TestStatementTimeout(t *testing.T) {
+	table := migrated(t, pool(t))
+	short := newPool(t, func(c *pgxpool.Config) { c.ConnConfig.RuntimeParams["statement_timeout"] = "200" })
+	s := newStore(t, short, table, &sessionstore.Options{SweepInterval: -1})
+	ms, err := s.Create(bg, createParams(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := pool(t).Begin(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(bg)
+	if _, err := tx.Exec(bg, "SELECT 1 FROM "+s.b.t.quoted+" FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Revoke(bg, ms.ID)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "57014" || errors.Is(err, sessionstore.ErrNotFound) || !strings.Contains(err.Error(), "sessionstore/postgres") {
+		t.Fatalf("Revoke of a locked row under statement_timeout = %v, want a wrapped query_canceled (57014)", err)
+	}
+	if err := tx.Rollback(bg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Lookup(bg, ms.Token); err != nil {
+		t.Errorf("Lookup after the timed-out Revoke = %v", err)
 	}
 }
