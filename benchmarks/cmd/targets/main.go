@@ -203,6 +203,16 @@ func write(w io.Writer, r results) {
 			lookup("badger", size), lookup("badger-raw-get", size), "ns/op", "≤ 1.3×",
 			func(x float64) bool { return x <= 1.3 }, ns)
 	}
+	pgSizes := r.sizes("PostgresLookup", "/impl=store")
+	if len(pgSizes) == 0 {
+		missing("Postgres Lookup hit ≤ 1.3× raw pgx SELECT of the record by token hash on the same pool",
+			"PostgresLookup: SESSIONSTORE_POSTGRES_URL was not set")
+	}
+	for _, size := range pgSizes {
+		ratio("Postgres Lookup hit ≤ 1.3× raw pgx SELECT of the record by token hash on the same pool, size="+size,
+			"PostgresLookup/size="+size+"/impl=store", "PostgresLookup/size="+size+"/impl=raw-select", "ns/op", "≤ 1.3×",
+			func(x float64) bool { return x <= 1.3 }, ns)
+	}
 	for _, size := range r.sizes("Create/impl=badger", "") {
 		ratio("Badger Create (no sync) ≤ 1.5× raw Badger Set of record + index keys, size="+size,
 			"Create/impl=badger/size="+size, "Create/impl=badger-raw-set/size="+size, "ns/op", "≤ 1.5×",
