@@ -257,8 +257,8 @@ func TestBackendEditAbortWritesNothing(t *testing.T) {
 		next.ID = "00000000-0000-4000-8000-000000000000"
 		return backend.Put, &next, nil
 	})
-	if err == nil || errors.Is(err, sessionstore.ErrNotFound) {
-		t.Errorf("Edit with an identity-changing Put = %v, want an error", err)
+	if !errors.Is(err, backend.ErrEditContract) || !strings.Contains(err.Error(), "sessionstore/postgres") {
+		t.Errorf("Edit with an identity-changing Put = %v, want a wrapped ErrEditContract", err)
 	}
 	got, err := b.Select(bg, sel(backend.IndexMember, recs[0].MemberID()))
 	if err != nil || len(got) != 3 {
