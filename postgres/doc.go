@@ -121,9 +121,17 @@
 // the database still report a serialization failure (40001) or a deadlock
 // (40P01), the whole transaction, the engine's decisions included, is
 // retried, at most 10 times with a short random backoff; then the error is
-// returned, wrapped. The stress test of storetest runs on two stores with
-// two pools over one table to check this, and a backend test checks that a
-// Create waits for an edit of its member in progress.
+// returned, wrapped.
+//
+// The tests check both halves. storetest's stress test runs on two stores
+// with two pools over one table: no session whose Create returned before a
+// revocation began authenticates after it, and every session is counted by
+// exactly one revocation or still live. Because READ COMMITTED already gives
+// that much, the stress test passes without the locks too; what the locks
+// add is checked directly: with an edit of a member (or customer) held open
+// in one pool, a Create of that member through another pool waits on the
+// advisory lock and completes only after the edit committed, without the
+// edit having seen it.
 //
 // DeleteExpired deletes one batch at a time (the engine asks for 128) in a
 // single statement: DELETE ... WHERE token_hash IN (SELECT ... WHERE
