@@ -230,15 +230,24 @@ func newPostgresBenchTable(b *testing.B, opts *sessionstore.Options) (*postgres.
 // store sends for a Lookup, SELECT record ... WHERE token_hash = $1, by a
 // precomputed token hash, on the same pool and table, scanning the record
 // into a byte slice and neither decoding it nor building a session. Both
-// walk the same sessions in the same order; sizes as storetest.Bench.
+// walk the same sessions in the same order, on a table vacuumed after it
+// was filled; sizes as storetest.Bench. impl=paired interleaves the two,
+// one of each per operation, and reports their times and ratio.
 func BenchmarkPostgresLookup(b *testing.B) {
 	skipWithoutPostgres(b)
+	// Every other run (-count) measures the floor first, so that neither
+	// side always runs right after the fill.
+	floorFirst := postgresLookupRuns.Add(1)%2 == 0
 	for _, size := range benchkit.Sizes() {
-		b.Run("size="+size.Name, func(b *testing.B) { postgresLookup(b, size.N) })
+		b.Run("size="+size.Name, func(b *testing.B) { postgresLookup(b, size.N, floorFirst) })
 	}
 }
 
-func postgresLookup(b *testing.B, n int) {
+// postgresLookupRuns counts the runs of BenchmarkPostgresLookup, to
+// alternate the order of its two sides.
+var postgresLookupRuns atomic.Int64
+
+func postgresLookup(b *testing.B, n int, floorFirst bool) {
 	s, table := newPostgresBenchTable(b, benchkit.Options(benchkit.NewClock()))
 	tokens := make([]string, n)
 	if err := benchkit.Fill(s, 0, n, 0, func(j int, sess *sessionstore.MemberSession) {
@@ -255,9 +264,15 @@ func postgresLookup(b *testing.B, n int) {
 	p := postgresBenchPool(b)
 	query := "SELECT record FROM " + table + " WHERE token_hash = $1::bytea"
 	ctx := context.Background()
+	// Settle the fresh rows as autovacuum would (hint bits, visibility
+	// map, statistics), so that neither side pays for the first read of a
+	// row: both walk the same rows in the same order.
+	if _, err := p.Exec(ctx, "VACUUM (ANALYZE) "+table); err != nil {
+		b.Fatal(err)
+	}
 	// step walks the sessions in an order unrelated to insertion.
 	const step = 7919
-	b.Run("impl=store", func(b *testing.B) {
+	store := func(b *testing.B) {
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
@@ -266,8 +281,8 @@ func postgresLookup(b *testing.B, n int) {
 			}
 			i += step
 		}
-	})
-	b.Run("impl=raw-select", func(b *testing.B) {
+	}
+	raw := func(b *testing.B) {
 		b.ReportAllocs()
 		i := 0
 		var rec []byte
@@ -277,6 +292,43 @@ func postgresLookup(b *testing.B, n int) {
 			}
 			i += step
 		}
+	}
+	if floorFirst {
+		b.Run("impl=raw-select", raw)
+		b.Run("impl=store", store)
+	} else {
+		b.Run("impl=store", store)
+		b.Run("impl=raw-select", raw)
+	}
+	// paired does one of each per operation, in alternating order, and
+	// times each: on a busy machine, load that comes and goes then falls
+	// on both sides alike, where the two runs above may meet different
+	// load. It reports store-ns/op, floor-ns/op and their ratio.
+	b.Run("impl=paired", func(b *testing.B) {
+		b.ReportAllocs()
+		var storeNs, floorNs time.Duration
+		var rec []byte
+		i := 0
+		for b.Loop() {
+			for k := range 2 {
+				t0 := time.Now()
+				if (i+k)%2 == 0 {
+					if _, err := s.Lookup(ctx, tokens[i%len(tokens)]); err != nil {
+						b.Fatal(err)
+					}
+					storeNs += time.Since(t0)
+				} else {
+					if err := p.QueryRow(ctx, query, hashes[i%len(hashes)]).Scan(&rec); err != nil {
+						b.Fatal(err)
+					}
+					floorNs += time.Since(t0)
+				}
+			}
+			i += step
+		}
+		b.ReportMetric(float64(storeNs)/float64(b.N), "store-ns/op")
+		b.ReportMetric(float64(floorNs)/float64(b.N), "floor-ns/op")
+		b.ReportMetric(float64(storeNs)/float64(floorNs), "store/floor")
 	})
 }
 
