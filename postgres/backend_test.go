@@ -16,6 +16,7 @@ import (
 
 	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/backend"
+	"github.com/memberkit/sessionstore/storetest"
 	"github.com/memberkit/sessionstore/token"
 )
 
@@ -48,7 +49,7 @@ func newTestBackend(t *testing.T, p *pgxpool.Pool, table string) *storage {
 func mustInsert(t *testing.T, b *storage, recs ...*backend.Record) {
 	t.Helper()
 	for _, r := range recs {
-		if err := b.Insert(bg, r); err != nil {
+		if err := b.Insert(bg, r, nil); err != nil {
 			t.Fatalf("Insert: %v", err)
 		}
 	}
@@ -94,7 +95,19 @@ func waitingOnAdvisoryLock(p *pgxpool.Pool) error {
 // the edit, which did not see it, is ordered before it. The same with an
 // edit of the customer.
 func TestInsertWaitsForGroupEdit(t *testing.T) {
-	for name, index := range map[string]backend.Index{"member": backend.IndexMember, "customer": backend.IndexCustomer} {
+	// With a cap on sessions per member, Insert takes the member's lock in
+	// exclusive mode; without, in shared mode: it waits either way.
+	capped := &backend.Admission{Limit: 100, Evict: func([]*backend.Record) []*backend.Record { return nil }}
+	for name, c := range map[string]struct {
+		index backend.Index
+		admit *backend.Admission
+	}{
+		"member":          {backend.IndexMember, nil},
+		"customer":        {backend.IndexCustomer, nil},
+		"member/capped":   {backend.IndexMember, capped},
+		"customer/capped": {backend.IndexCustomer, capped},
+	} {
+		index := c.index
 		t.Run(name, func(t *testing.T) {
 			table := migrated(t, pool(t))
 			a, b := newTestBackend(t, newPool(t, nil), table), newTestBackend(t, newPool(t, nil), table)
@@ -128,7 +141,7 @@ func TestInsertWaitsForGroupEdit(t *testing.T) {
 
 			fresh := newRecord(0, 0, now, time.Hour)
 			inserted := make(chan error, 1)
-			go func() { inserted <- b.Insert(bg, fresh) }()
+			go func() { inserted <- b.Insert(bg, fresh, c.admit) }()
 			waitUntil(t, 10*time.Second, func() error { return waitingOnAdvisoryLock(pool(t)) })
 			select {
 			case err := <-inserted:
@@ -311,7 +324,7 @@ func TestBackendClosed(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Insert(bg, r); !errors.Is(err, sessionstore.ErrClosed) {
+	if err := b.Insert(bg, r, nil); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("Insert after Close = %v", err)
 	}
 	if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrClosed) {
@@ -395,4 +408,14 @@ func TestStatementTimeout(t *testing.T) {
 	if _, err := s.Lookup(bg, ms.Token); err != nil {
 		t.Errorf("Lookup after the timed-out Revoke = %v", err)
 	}
+}
+
+// TestBackendSuite runs the backend-level suite, each test on a table of
+// its own.
+func TestBackendSuite(t *testing.T) {
+	requireServer(t)
+	storetest.RunBackend(t, func(t *testing.T) backend.Backend {
+		p := pool(t)
+		return newTestBackend(t, p, migrated(t, p))
+	})
 }

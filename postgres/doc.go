@@ -53,15 +53,16 @@
 // Migrate creates, for Table T (quoted, in its schema):
 //
 //	T (
-//	  token_hash  bytea       PRIMARY KEY, SHA-256 or HMAC-SHA256 of the token
-//	  id          uuid        NOT NULL UNIQUE
-//	  member_id   text        NOT NULL     indexed: T_member_id_idx
-//	  customer_id text        NOT NULL     indexed: T_customer_id_idx
-//	  created_at  timestamptz NOT NULL
-//	  expires_at  timestamptz NOT NULL     indexed: T_expires_at_idx
-//	  modified_at timestamptz              NULL when never modified
-//	  return_url  text                     NULL when none
-//	  record      bytea       NOT NULL     the whole session, binary
+//	  token_hash   bytea       PRIMARY KEY, SHA-256 or HMAC-SHA256 of the token
+//	  id           uuid        NOT NULL UNIQUE
+//	  member_id    text        NOT NULL     indexed: T_member_id_idx
+//	  customer_id  text        NOT NULL     indexed: T_customer_id_idx
+//	  created_at   timestamptz NOT NULL
+//	  expires_at   timestamptz NOT NULL     indexed: T_expires_at_idx
+//	  modified_at  timestamptz              NULL when never modified
+//	  last_used_at timestamptz              NULL before the first recorded use
+//	  return_url   text                     NULL when none
+//	  record       bytea       NOT NULL     the whole session, binary
 //	)
 //	T_version (version integer PRIMARY KEY, applied_at timestamptz)
 //
@@ -103,9 +104,18 @@
 // every customer has a 64-bit lock key (a hash of the table's OID, the kind
 // and the ID; two IDs that share a key merely wait for each other):
 //
-//   - Create is one INSERT statement that first takes the shared lock of its
-//     member and of its customer (pg_advisory_xact_lock_shared), held until
-//     it commits. Creates never wait for each other.
+//   - Create takes the lock of its customer in shared mode
+//     (pg_advisory_xact_lock_shared) and the lock of its member in exclusive
+//     mode, held until it commits; then, with a snapshot taken after they
+//     were granted, it inserts the row if the member has fewer sessions
+//     than Options.MaxSessionsPerMember. Both statements go in one round
+//     trip (a pipelined batch is one implicit transaction). A member at the
+//     cap takes a transaction under the same locks that reads and locks the
+//     member's rows, evicts what the engine chooses and inserts. Creates of
+//     one member therefore queue, and Creates of different members of one
+//     customer never wait for each other. Without a cap
+//     (MaxSessionsPerMember < 0) Create is one INSERT that takes both locks
+//     in shared mode.
 //   - An edit of a member or a customer first takes that group's lock in
 //     exclusive mode (pg_advisory_xact_lock), in a statement of its own.
 //     Granting it waits for every Create of the group in progress to commit,
@@ -114,7 +124,11 @@
 //     UPDATE), with a snapshot that includes every Create that got the
 //     lock first; it calls the engine's decision on each row and writes the
 //     result in one pipelined batch before it commits.
-//   - Extend and Revoke of one session lock its row only (FOR UPDATE).
+//   - Extend, Revoke and the recording of a use (IdleTimeout) of one session
+//     lock its row only (FOR UPDATE). So does the move of a session to the
+//     hash of a new secret (Options.PreviousSecrets), one UPDATE of its
+//     primary key: an edit that locked the row first finishes before it, and
+//     one that reads the row later finds it under its new hash.
 //
 // Rows are always locked in token_hash order, so two edits over the same
 // rows (a member's and its customer's) queue rather than deadlock. Should
@@ -132,6 +146,11 @@
 // in one pool, a Create of that member through another pool waits on the
 // advisory lock and completes only after the edit committed, without the
 // edit having seen it.
+//
+// The lifecycle options are the engine's: it decides what to evict at the
+// cap, when a use is worth recording, and how long expired sessions stay
+// (Options.ExpiredRetention moves the purge's cutoff); the store only
+// applies the decisions under the locks above.
 //
 // DeleteExpired deletes one batch at a time (the engine asks for 128) in a
 // single statement: DELETE ... WHERE token_hash IN (SELECT ... WHERE

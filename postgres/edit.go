@@ -92,7 +92,7 @@ func (b *storage) apply(ctx context.Context, tx pgx.Tx, recs []*backend.Record, 
 			if err != nil {
 				return nil, &finalError{opError("edit", err)}
 			}
-			batch.Queue(b.q.update, cur.TokenHash[:], next.ExpiresAt, nullTime(next.ModifiedAt), nullText(next.ReturnURL), data)
+			batch.Queue(b.q.update, cur.TokenHash[:], next.ExpiresAt, nullTime(next.ModifiedAt), nullTime(next.LastUsedAt), nullText(next.ReturnURL), data)
 			changes = append(changes, backend.Change{Old: cur, New: next})
 		}
 	}

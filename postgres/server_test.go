@@ -37,7 +37,7 @@ func TestServerFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := storetest.NewClock(farStart)
-	s := newStore(t, p, "", &sessionstore.Options{Now: clk.Now, SweepInterval: -1})
+	s := newStore(t, p, "", &sessionstore.Options{Now: clk.Now, SweepInterval: -1, ExpiredRetention: -1})
 
 	var sessions []*sessionstore.MemberSession
 	create := func() {

@@ -4,15 +4,16 @@
 -- {{name}} the table's own name, for the index names.
 
 CREATE TABLE {{table}} (
-	token_hash  bytea       PRIMARY KEY CHECK (octet_length(token_hash) = 32),
-	id          uuid        NOT NULL UNIQUE,
-	member_id   text        NOT NULL,
-	customer_id text        NOT NULL,
-	created_at  timestamptz NOT NULL,
-	expires_at  timestamptz NOT NULL,
-	modified_at timestamptz,
-	return_url  text,
-	record      bytea       NOT NULL
+	token_hash   bytea       PRIMARY KEY CHECK (octet_length(token_hash) = 32),
+	id           uuid        NOT NULL UNIQUE,
+	member_id    text        NOT NULL,
+	customer_id  text        NOT NULL,
+	created_at   timestamptz NOT NULL,
+	expires_at   timestamptz NOT NULL,
+	modified_at  timestamptz,
+	last_used_at timestamptz,
+	return_url   text,
+	record       bytea       NOT NULL
 );
 
 CREATE INDEX "{{name}}_member_id_idx" ON {{table}} (member_id);
