@@ -290,29 +290,75 @@ func TestBackendEditAbortWritesNothing(t *testing.T) {
 	}
 }
 
+// TestBackendCorrupt: a record that cannot be decoded is ErrCorrupt for
+// Find, and a stub that carries the row's key columns for Select and Edit,
+// which deletes it by key; the purge removes it once expired.
 func TestBackendCorrupt(t *testing.T) {
 	p := pool(t)
 	b := newTestBackend(t, p, migrated(t, p))
-	bad, good := newRecord(0, 0, farStart, time.Minute), newRecord(0, 0, farStart, time.Hour)
-	mustInsert(t, b, bad, good)
-	if _, err := p.Exec(bg, "UPDATE "+b.t.quoted+" SET record = '\\x01ff'::bytea WHERE token_hash = $1", bad.TokenHash[:]); err != nil {
-		t.Fatal(err)
+	bad, good, old := newRecord(0, 0, farStart, time.Minute), newRecord(0, 0, farStart, time.Hour), newRecord(0, 1, farStart, time.Minute)
+	mustInsert(t, b, bad, good, old)
+	damage := func(r *backend.Record) {
+		t.Helper()
+		if _, err := p.Exec(bg, "UPDATE "+b.t.quoted+" SET record = '\\x81ff07'::bytea WHERE token_hash = $1", r.TokenHash[:]); err != nil {
+			t.Fatal(err)
+		}
 	}
+	damage(bad)
+	damage(old)
 	if _, err := b.Find(bg, bad.TokenHash); !errors.Is(err, sessionstore.ErrCorrupt) {
 		t.Errorf("Find(corrupt) = %v, want ErrCorrupt", err)
 	}
-	if _, err := b.Select(bg, sel(backend.IndexID, bad.ID)); !errors.Is(err, sessionstore.ErrCorrupt) {
-		t.Errorf("Select(ID of corrupt) = %v, want ErrCorrupt", err)
+	stub := func(what string, got []*backend.Record, err error) {
+		t.Helper()
+		if err != nil || len(got) == 0 {
+			t.Fatalf("%s = %v, %v", what, got, err)
+		}
+		for _, r := range got {
+			if r.TokenHash != bad.TokenHash {
+				continue
+			}
+			if !errors.Is(r.Corrupt, sessionstore.ErrCorrupt) || r.ID != bad.ID || r.MemberID() != bad.MemberID() || r.CustomerID() != bad.CustomerID() {
+				t.Errorf("%s: stub %+v, want the row's keys and a Corrupt error", what, r)
+			}
+			return
+		}
+		t.Errorf("%s: no stub of the corrupt record", what)
 	}
-	if _, err := b.Edit(bg, sel(backend.IndexID, bad.ID), deleteAll); !errors.Is(err, sessionstore.ErrCorrupt) {
-		t.Errorf("Edit(ID of corrupt) = %v, want ErrCorrupt", err)
+	got, err := b.Select(bg, sel(backend.IndexID, bad.ID))
+	stub("Select(ID)", got, err)
+	got, err = b.Select(bg, sel(backend.IndexMember, bad.MemberID()))
+	stub("Select(member)", got, err)
+	if len(got) != 2 {
+		t.Errorf("Select(member) = %d records, want the good one and the stub", len(got))
 	}
-	got, err := b.Select(bg, sel(backend.IndexMember, good.MemberID()))
-	if err != nil || len(got) != 1 || got[0].ID != good.ID {
-		t.Errorf("Select(member) over a corrupt record = %v, %v", got, err)
+	// A Put of a stub breaks the EditFunc contract; a Delete removes it.
+	_, err = b.Edit(bg, sel(backend.IndexID, bad.ID), func(cur *backend.Record) (backend.Op, *backend.Record, error) {
+		next := *cur
+		return backend.Put, &next, nil
+	})
+	if !errors.Is(err, backend.ErrEditContract) {
+		t.Errorf("Edit(Put of a stub) = %v, want ErrEditContract", err)
 	}
+	changes, err := b.Edit(bg, sel(backend.IndexMember, bad.MemberID()), func(cur *backend.Record) (backend.Op, *backend.Record, error) {
+		if cur.Corrupt != nil {
+			return backend.Delete, nil, nil
+		}
+		return backend.Keep, nil, nil
+	})
+	if err != nil || len(changes) != 1 || changes[0].Old.TokenHash != bad.TokenHash || changes[0].New != nil {
+		t.Fatalf("Edit deleting the stub = %v, %v", changes, err)
+	}
+	if _, err := b.Find(bg, bad.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
+		t.Errorf("Find(deleted stub) = %v, want ErrNotFound", err)
+	}
+	// The purge removes the other corrupt record once expired: it reads
+	// only expires_at.
 	if n, err := b.DeleteExpired(bg, farStart.Add(2*time.Minute), 10); n != 1 || err != nil {
 		t.Errorf("DeleteExpired over a corrupt record = %d, %v; want 1", n, err)
+	}
+	if got, err := b.Select(bg, sel(backend.IndexCustomer, good.CustomerID())); err != nil || len(got) != 1 || got[0].ID != good.ID {
+		t.Errorf("Select(customer) after all = %v, %v; want the good record", got, err)
 	}
 }
 

@@ -77,7 +77,7 @@
 // bytes the Badger and Redis backends store, and the plain columns above
 // repeat the fields a DBA or an index needs (IDs, times, return URL). One
 // rule then encodes a session everywhere, with one fuzzed decoder that
-// accepts exactly what the encoder writes; a session read back is exactly
+// accepts exactly what the encoder writes, behind a CRC-32C checksum; a session read back is exactly
 // the session written (every metadata kind, microsecond times, absent
 // versus empty fields), where jsonb would normalize numbers and key order
 // and need its own round-trip rules; and a Lookup decodes a few hundred
@@ -190,8 +190,11 @@
 // of its own: once the database is back, the same store works again (pgx
 // discards a broken connection when it is returned to the pool, so a
 // few calls may fail on connections that were idle across the outage). A
-// record that cannot be decoded is sessionstore.ErrCorrupt for Lookup, Get,
-// Extend and Revoke of that session; lists and the edits of a member or
-// customer skip it, since it cannot authenticate anyway, and DeleteExpired
-// removes it once its expires_at has passed.
+// record that cannot be decoded (or whose key columns disagree with it) is
+// sessionstore.ErrCorrupt for Lookup, Get and Extend of that session; to
+// lists and edits the store hands it out as a stub that carries the row's
+// token hash, ID, member ID and customer ID, read from the plain columns
+// without decoding, so the lists leave it out and revocations and updates
+// delete it by its primary key; DeleteExpired removes it once its
+// expires_at has passed, since it reads that column only.
 package postgres

@@ -62,7 +62,7 @@ func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.Edi
 	case errors.As(err, &final):
 		return nil, final.err
 	case err != nil:
-		return nil, wrap("edit", err)
+		return nil, opError("edit", err)
 	}
 	return changes, nil
 }

@@ -150,7 +150,25 @@ func newStore(t testing.TB, p *pgxpool.Pool, table string, opts *sessionstore.Op
 func newConformanceStore(t *testing.T, opts *sessionstore.Options) sessionstore.Store {
 	t.Helper()
 	p := pool(t)
-	return newStore(t, p, migrated(t, p), opts)
+	return corruptible{newStore(t, p, migrated(t, p), opts)}
+}
+
+// corruptible is a store whose records the conformance suite can damage.
+type corruptible struct{ *Store }
+
+// CorruptSession implements storetest.Corrupter: it overwrites the record
+// column of session id with three bytes, keeping the other columns.
+func (s corruptible) CorruptSession(t testing.TB, id string) {
+	t.Helper()
+	corruptSession(t, s.Store, id)
+}
+
+func corruptSession(t testing.TB, s *Store, id string) {
+	t.Helper()
+	tag, err := s.b.pool.Exec(bg, "UPDATE "+s.b.t.quoted+" SET record = '\\x810007'::bytea WHERE id = $1::uuid", id)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("damaging session %s: %v, %d rows", id, err, tag.RowsAffected())
+	}
 }
 
 // newPairStore is a storetest factory for two application instances: two

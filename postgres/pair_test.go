@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/memberkit/sessionstore"
@@ -69,6 +70,13 @@ func (p *pair) UpdateCustomer(ctx context.Context, c sessionstore.Customer) (int
 
 func (p *pair) DeleteExpired(ctx context.Context) (int, error) {
 	return p.next().DeleteExpired(ctx)
+}
+
+// CorruptSession implements storetest.Corrupter: both stores share the
+// table.
+func (p *pair) CorruptSession(t testing.TB, id string) {
+	t.Helper()
+	corruptSession(t, p.a, id)
 }
 
 func (p *pair) Close() error {

@@ -15,7 +15,9 @@ type queries struct {
 }
 
 func newQueries(t table) queries {
-	const cols = "token_hash, record"
+	// The key columns come with the record, so that a record that cannot
+	// be decoded is still known by them.
+	const cols = "token_hash, id::text, member_id, customer_id, record"
 	sel := "SELECT " + cols + " FROM " + t.quoted + " WHERE "
 	insert := "INSERT INTO " + t.quoted +
 		" (token_hash, id, member_id, customer_id, created_at, expires_at, modified_at, last_used_at, return_url, record)"

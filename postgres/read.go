@@ -54,8 +54,10 @@ func (b *storage) selectQuery(sel backend.Selector, lock bool) (string, error) {
 }
 
 // readRecords runs the select statement sql for sel on q and decodes its
-// rows. A record that cannot be decoded is ErrCorrupt when selected by ID,
-// and skipped otherwise (it cannot authenticate either).
+// rows. A row whose record cannot be decoded, or does not match the row's
+// own columns, is a backend.CorruptRecord stub with the row's token hash,
+// ID, member ID and customer ID, which need no decoding: one damaged record
+// never hides the others or stops an edit.
 func readRecords(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
 }, sql string, sel backend.Selector) ([]*backend.Record, error) {
@@ -64,21 +66,24 @@ func readRecords(ctx context.Context, q interface {
 		return nil, err
 	}
 	var (
-		out       = []*backend.Record{}
-		hash, rec []byte
-		bad       error
+		out                  = []*backend.Record{}
+		hash, rec            []byte
+		id, member, customer string
 	)
-	_, err = pgx.ForEachRow(rows, []any{&hash, &rec}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&hash, &id, &member, &customer, &rec}, func() error {
 		r, err := decode(hash, rec)
-		switch {
-		case err != nil && sel.Index == backend.IndexID:
-			bad = err
-		case err != nil:
-		case sel.Index == backend.IndexID && r.ID != sel.Key:
-			bad = fmt.Errorf("%w: the row of session %s holds session %s", sessionstore.ErrCorrupt, sel.Key, r.ID)
-		default:
-			out = append(out, r)
+		if err == nil && (r.ID != id || r.MemberID() != member || r.CustomerID() != customer) {
+			err = fmt.Errorf("%w: the record of row %s is session %s", sessionstore.ErrCorrupt, id, r.ID)
 		}
+		if err != nil {
+			var h token.Hash
+			copy(h[:], hash)
+			if !errors.Is(err, sessionstore.ErrCorrupt) {
+				err = fmt.Errorf("%w: %w", sessionstore.ErrCorrupt, err)
+			}
+			r = backend.CorruptRecord(h, id, member, customer, err)
+		}
+		out = append(out, r)
 		return nil
 	})
 	switch {
@@ -86,8 +91,6 @@ func readRecords(ctx context.Context, q interface {
 		return []*backend.Record{}, nil
 	case err != nil:
 		return nil, err
-	case bad != nil:
-		return nil, &corruptError{bad}
 	}
 	return out, nil
 }
@@ -104,7 +107,7 @@ func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.
 	}
 	recs, err := readRecords(ctx, b.pool, sql, sel)
 	if err != nil {
-		return nil, wrap("select", err)
+		return nil, opError("select", err)
 	}
 	return recs, nil
 }

@@ -60,20 +60,3 @@ func (b *storage) Close() error {
 	b.closed.Store(true)
 	return nil
 }
-
-// corruptError carries a corrupt record out of readRecords, so that the
-// caller wraps it as ErrCorrupt rather than as a database failure.
-type corruptError struct{ err error }
-
-func (e *corruptError) Error() string { return e.err.Error() }
-func (e *corruptError) Unwrap() error { return e.err }
-
-// wrap wraps err of operation op: ErrCorrupt for a corrupt record, a
-// database failure otherwise.
-func wrap(op string, err error) error {
-	var c *corruptError
-	if errors.As(err, &c) {
-		return corrupt(op, c.err)
-	}
-	return opError(op, err)
-}
