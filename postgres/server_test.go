@@ -87,6 +87,7 @@ func TestServerFaults(t *testing.T) {
 				return err
 			},
 			"DeleteExpired": func(ctx context.Context) error { _, err := s.DeleteExpired(ctx); return err },
+			"Ping":          s.Ping,
 		}
 		for name, call := range calls {
 			ctx, cancel := context.WithTimeout(bg, 20*time.Second)
@@ -102,6 +103,7 @@ func TestServerFaults(t *testing.T) {
 		// Connections idle across the outage fail once each; the store
 		// itself needs nothing.
 		waitUntil(t, 10*time.Second, func() error { _, err := s.Lookup(bg, first.Token); return err })
+		waitUntil(t, 10*time.Second, func() error { return s.Ping(bg) })
 		for _, ms := range sessions {
 			got, err := s.Lookup(bg, ms.Token)
 			if err != nil || got.ID != ms.ID {

@@ -61,3 +61,21 @@ func New(pool *pgxpool.Pool, opts *Options) (*Store, error) {
 	}
 	return &Store{Store: s, b: b}, nil
 }
+
+// Ping reports whether the store can serve: one round trip to the database
+// on a connection of the store's pool. It returns nil when the database
+// answers, an error wrapping the pgx error when it does not, ErrClosed
+// after Close, and ctx's error when ctx is done. Wire it to a readiness
+// probe; it does not check the schema, which New did.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.b.closed.Load() {
+		return sessionstore.ErrClosed
+	}
+	if err := s.b.pool.Ping(ctx); err != nil {
+		return opError("ping", err)
+	}
+	return nil
+}

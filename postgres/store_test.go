@@ -90,8 +90,14 @@ func TestCloseLeavesPoolOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Ping(bg); err != nil {
+		t.Errorf("Ping = %v", err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if err := s.Ping(bg); !errors.Is(err, sessionstore.ErrClosed) {
+		t.Errorf("Ping after Close = %v, want ErrClosed", err)
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close = %v", err)
