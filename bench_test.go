@@ -17,14 +17,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/badger"
 	"github.com/memberkit/sessionstore/internal/benchkit"
 	"github.com/memberkit/sessionstore/memory"
+	"github.com/memberkit/sessionstore/postgres"
 	"github.com/memberkit/sessionstore/redis"
 	"github.com/memberkit/sessionstore/storetest"
+	"github.com/memberkit/sessionstore/token"
 )
 
 // The store benchmarks: storetest.Bench on every backend, the footprint of
@@ -43,6 +46,11 @@ func BenchmarkBadgerInMemory(b *testing.B) { storetest.Bench(b, newBadgerInMemor
 func BenchmarkRedis(b *testing.B) {
 	skipWithoutRedis(b)
 	storetest.Bench(b, newRedisBench)
+}
+
+func BenchmarkPostgres(b *testing.B) {
+	skipWithoutPostgres(b)
+	storetest.Bench(b, newPostgresBench)
 }
 
 func newMemoryBench(b *testing.B, opts *sessionstore.Options) sessionstore.Store {
@@ -144,6 +152,184 @@ func deleteRedisKeys(b *testing.B, c goredis.UniversalClient, prefix string) {
 	if err := iter.Err(); err != nil {
 		b.Errorf("cleanup: SCAN: %v", err)
 	}
+}
+
+// postgresURLEnv names the PostgreSQL server of the Postgres benchmarks.
+const postgresURLEnv = "SESSIONSTORE_POSTGRES_URL"
+
+func skipWithoutPostgres(b *testing.B) {
+	if os.Getenv(postgresURLEnv) == "" {
+		b.Skip(postgresURLEnv + " is not set")
+	}
+}
+
+var (
+	benchPostgresOnce sync.Once
+	benchPostgresPool *pgxpool.Pool
+	benchPostgresErr  error
+)
+
+// postgresBenchPool returns the pool of the Postgres benchmarks, made
+// once: pgx's defaults (cached prepared statements) with 4 connections
+// per core.
+func postgresBenchPool(b *testing.B) *pgxpool.Pool {
+	b.Helper()
+	benchPostgresOnce.Do(func() {
+		cfg, err := pgxpool.ParseConfig(os.Getenv(postgresURLEnv))
+		if err != nil {
+			benchPostgresErr = err
+			return
+		}
+		cfg.MaxConns = int32(4 * runtime.GOMAXPROCS(0))
+		benchPostgresPool, benchPostgresErr = pgxpool.NewWithConfig(context.Background(), cfg)
+	})
+	if benchPostgresErr != nil {
+		b.Fatalf("postgres at %s: %v", os.Getenv(postgresURLEnv), benchPostgresErr)
+	}
+	return benchPostgresPool
+}
+
+// newPostgresBench returns a store in a migrated table of a schema of its
+// own, and drops the schema when b ends.
+func newPostgresBench(b *testing.B, opts *sessionstore.Options) sessionstore.Store {
+	b.Helper()
+	s, _ := newPostgresBenchTable(b, opts)
+	return s
+}
+
+// newPostgresBenchTable is newPostgresBench that also returns the table.
+func newPostgresBenchTable(b *testing.B, opts *sessionstore.Options) (*postgres.Store, string) {
+	b.Helper()
+	p := postgresBenchPool(b)
+	ctx := context.Background()
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	schema := "bench_" + hex.EncodeToString(r[:])
+	if _, err := p.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if _, err := p.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			b.Errorf("cleanup: DROP SCHEMA %s: %v", schema, err)
+		}
+	})
+	o := &postgres.Options{Options: *opts, Table: schema + "." + postgres.DefaultTable}
+	if err := postgres.Migrate(ctx, p, o); err != nil {
+		b.Fatal(err)
+	}
+	s, err := postgres.New(p, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s, o.Table
+}
+
+// BenchmarkPostgresLookup compares the Postgres store's Lookup of a stored
+// session (impl=store) with its floor (impl=raw-select): the statement the
+// store sends for a Lookup, SELECT record ... WHERE token_hash = $1, by a
+// precomputed token hash, on the same pool and table, scanning the record
+// into a byte slice and neither decoding it nor building a session. Both
+// walk the same sessions in the same order, on a table vacuumed after it
+// was filled; sizes as storetest.Bench. impl=paired interleaves the two,
+// one of each per operation, and reports their times and ratio.
+func BenchmarkPostgresLookup(b *testing.B) {
+	skipWithoutPostgres(b)
+	// Every other run (-count) measures the floor first, so that neither
+	// side always runs right after the fill.
+	floorFirst := postgresLookupRuns.Add(1)%2 == 0
+	for _, size := range benchkit.Sizes() {
+		b.Run("size="+size.Name, func(b *testing.B) { postgresLookup(b, size.N, floorFirst) })
+	}
+}
+
+// postgresLookupRuns counts the runs of BenchmarkPostgresLookup, to
+// alternate the order of its two sides.
+var postgresLookupRuns atomic.Int64
+
+func postgresLookup(b *testing.B, n int, floorFirst bool) {
+	s, table := newPostgresBenchTable(b, benchkit.Options(benchkit.NewClock()))
+	tokens := make([]string, n)
+	if err := benchkit.Fill(s, 0, n, 0, func(j int, sess *sessionstore.MemberSession) {
+		tokens[j] = sess.Token
+	}); err != nil {
+		b.Fatal(err)
+	}
+	hashes := make([][]byte, len(tokens))
+	h := token.NewHasher(nil)
+	for i, tok := range tokens {
+		sum := h.Sum(tok)
+		hashes[i] = sum[:]
+	}
+	p := postgresBenchPool(b)
+	query := "SELECT record FROM " + table + " WHERE token_hash = $1::bytea"
+	ctx := context.Background()
+	// Settle the fresh rows as autovacuum would (hint bits, visibility
+	// map, statistics), so that neither side pays for the first read of a
+	// row: both walk the same rows in the same order.
+	if _, err := p.Exec(ctx, "VACUUM (ANALYZE) "+table); err != nil {
+		b.Fatal(err)
+	}
+	// step walks the sessions in an order unrelated to insertion.
+	const step = 7919
+	store := func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := s.Lookup(ctx, tokens[i%len(tokens)]); err != nil {
+				b.Fatal(err)
+			}
+			i += step
+		}
+	}
+	raw := func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		var rec []byte
+		for b.Loop() {
+			if err := p.QueryRow(ctx, query, hashes[i%len(hashes)]).Scan(&rec); err != nil {
+				b.Fatal(err)
+			}
+			i += step
+		}
+	}
+	if floorFirst {
+		b.Run("impl=raw-select", raw)
+		b.Run("impl=store", store)
+	} else {
+		b.Run("impl=store", store)
+		b.Run("impl=raw-select", raw)
+	}
+	// paired does one of each per operation, in alternating order, and
+	// times each: on a busy machine, load that comes and goes then falls
+	// on both sides alike, where the two runs above may meet different
+	// load. It reports store-ns/op, floor-ns/op and their ratio.
+	b.Run("impl=paired", func(b *testing.B) {
+		b.ReportAllocs()
+		var storeNs, floorNs time.Duration
+		var rec []byte
+		i := 0
+		for b.Loop() {
+			for k := range 2 {
+				t0 := time.Now()
+				if (i+k)%2 == 0 {
+					if _, err := s.Lookup(ctx, tokens[i%len(tokens)]); err != nil {
+						b.Fatal(err)
+					}
+					storeNs += time.Since(t0)
+				} else {
+					if err := p.QueryRow(ctx, query, hashes[i%len(hashes)]).Scan(&rec); err != nil {
+						b.Fatal(err)
+					}
+					floorNs += time.Since(t0)
+				}
+			}
+			i += step
+		}
+		b.ReportMetric(float64(storeNs)/float64(b.N), "store-ns/op")
+		b.ReportMetric(float64(floorNs)/float64(b.N), "floor-ns/op")
+		b.ReportMetric(float64(storeNs)/float64(floorNs), "store/floor")
+	})
 }
 
 // BenchmarkFootprint reports what a stored session costs: heap-B/session
@@ -253,17 +439,18 @@ func BenchmarkSweepLatency(b *testing.B) {
 	backends := []struct {
 		name     string
 		newStore func(*testing.B, *sessionstore.Options) sessionstore.Store
-		redis    bool
+		skip     func(*testing.B) // skips b without the backend's server
 	}{
-		{"memory", newMemoryBench, false},
-		{"badger", newBadgerDiskBench, false},
-		{"redis", newRedisBench, true},
+		{"memory", newMemoryBench, nil},
+		{"badger", newBadgerDiskBench, nil},
+		{"redis", newRedisBench, skipWithoutRedis},
+		{"postgres", newPostgresBench, skipWithoutPostgres},
 	}
 	for _, be := range backends {
 		for _, size := range benchkit.FootprintSizes() {
 			b.Run(be.name+"/size="+size.Name, func(b *testing.B) {
-				if be.redis {
-					skipWithoutRedis(b)
+				if be.skip != nil {
+					be.skip(b)
 				}
 				b.ReportAllocs()
 				sweepLatency(b, be.newStore, size.N)

@@ -6,8 +6,10 @@
 // them, keeps a snapshot of the member and customer with each session, and
 // revokes them one at a time or by member or customer. Backends are chosen
 // by constructor: memory.New (one process), badger.Open (persistent,
-// embedded) and redis.New (many application instances). All of them run the
-// same engine (package backend), so every rule below holds on every backend.
+// embedded), redis.New and postgres.New (many application instances; Redis,
+// or the PostgreSQL database the application already runs). All of them run
+// the same engine (package backend), so every rule below holds on every
+// backend.
 //
 // # Tokens
 //

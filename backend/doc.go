@@ -5,9 +5,9 @@
 // library: validation, tokens and their hashes, what counts as live, the
 // portal URL, copying at the boundary, the closed state and the background
 // sweeper. A Backend below it only stores Records and finds them by token
-// hash, ID, member, customer or expiry time. The memory, badger and redis
-// packages are backends; each is a few hundred lines of storage code and a
-// constructor:
+// hash, ID, member, customer or expiry time. The memory, badger, redis and
+// postgres packages are backends; each is a few hundred lines of storage
+// code and a constructor:
 //
 //	func New(opts *sessionstore.Options) (*Store, error) {
 //		s, err := backend.NewStore(opts, func(o sessionstore.Options) (backend.Backend, error) {

@@ -203,6 +203,30 @@ func write(w io.Writer, r results) {
 			lookup("badger", size), lookup("badger-raw-get", size), "ns/op", "≤ 1.3×",
 			func(x float64) bool { return x <= 1.3 }, ns)
 	}
+	pgSizes := r.sizes("PostgresLookup", "/impl=store")
+	if len(pgSizes) == 0 {
+		missing("Postgres Lookup hit ≤ 1.3× raw pgx SELECT of the record by token hash on the same pool",
+			"PostgresLookup: SESSIONSTORE_POSTGRES_URL was not set")
+	}
+	for _, size := range pgSizes {
+		ratio("Postgres Lookup hit ≤ 1.3× raw pgx SELECT of the record by token hash on the same pool, size="+size,
+			"PostgresLookup/size="+size+"/impl=store", "PostgresLookup/size="+size+"/impl=raw-select", "ns/op", "≤ 1.3×",
+			func(x float64) bool { return x <= 1.3 }, ns)
+		// The same, measured interleaved (one of each per operation), so
+		// that a busy machine's load falls on both alike.
+		name := "PostgresLookup/size=" + size + "/impl=paired"
+		target := "Postgres Lookup hit ≤ 1.3× that SELECT, interleaved (impl=paired), size=" + size
+		x, okX := r.median(name, "store/floor")
+		st, okS := r.median(name, "store-ns/op")
+		fl, okF := r.median(name, "floor-ns/op")
+		if !okX || !okS || !okF {
+			missing(target, name)
+			continue
+		}
+		rows = append(rows, row{target,
+			fmt.Sprintf("%s / %s per pair; median of the per-run ratios **%.2f×**", ns(st), ns(fl), x),
+			"≤ 1.3×", verdict(x <= 1.3)})
+	}
 	for _, size := range r.sizes("Create/impl=badger", "") {
 		ratio("Badger Create (no sync) ≤ 1.5× raw Badger Set of record + index keys, size="+size,
 			"Create/impl=badger/size="+size, "Create/impl=badger-raw-set/size="+size, "ns/op", "≤ 1.5×",
