@@ -63,6 +63,27 @@ func CheckNoSecrets(t testing.TB, events []sessionstore.Event, tokens []string, 
 var observeTests = []subtest{
 	{"EveryKind", testObserveEveryKind},
 	{"NoObserver", testNoObserver},
+	{"Corrupt", testObserveCorrupt},
+}
+
+// testObserveCorrupt: a Lookup of a damaged record is EventLookupFailed
+// with ReasonCorrupt, on the stores that can damage one (Corrupter).
+func testObserveCorrupt(t *testing.T, newStore newStoreFunc) {
+	rec := &Recorder{}
+	h := newHarness(t, newStore, func(o *sessionstore.Options) { o.Observer = rec })
+	c, ok := h.s.(Corrupter)
+	if !ok {
+		t.Skipf("the store (%T) does not implement storetest.Corrupter", h.s)
+	}
+	s := h.create(params(1, 1))
+	c.CorruptSession(t, s.ID)
+	h.lookupErr(s.Token, sessionstore.ErrCorrupt)
+	events := rec.Events()
+	CheckNoSecrets(t, events, []string{s.Token}, h.opts.Secret)
+	last := events[len(events)-1]
+	if last.Kind != sessionstore.EventLookupFailed || last.Reason != sessionstore.ReasonCorrupt || last.Err == nil {
+		t.Fatalf("last event %+v, want lookup_failed with reason corrupt", last)
+	}
 }
 
 // testObserveEveryKind drives a store through every operation and checks
