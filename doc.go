@@ -73,6 +73,15 @@
 // Errors match the sentinels in this package under errors.Is; bad input is
 // a *ValidationError naming the field by its JSON path, and changes nothing.
 //
+// # Observing
+//
+// Options.Observer receives an Event for everything the store does to
+// sessions, and for a failed background purge; events carry IDs, never
+// tokens or hashes. NewAuditLog writes the security-relevant ones to a
+// log/slog logger; package otelmetrics records them as OpenTelemetry
+// metrics; sessionhttp reports its sign-ins, sign-outs and refusals to the
+// same Observer. Without one, the store does no work for events.
+//
 // # Writing a backend
 //
 // Package backend is the kit for another storage: implement its Backend

@@ -144,6 +144,11 @@ type Options struct {
 	// ID where the backend knows it). It never receives a token. Nil
 	// discards everything.
 	Logger *slog.Logger
+	// Observer, when set, receives an Event for each session created,
+	// looked up, refused, extended, revoked, evicted, rehashed or purged,
+	// and for each failure of the sweeper (see Observer). nil means no
+	// events, at no cost.
+	Observer Observer
 }
 
 // Defaults for Options.

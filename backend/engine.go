@@ -20,7 +20,8 @@ type engine struct {
 	private bool // b implements PrivateRecords
 	opts    sessionstore.Options
 	hasher  *token.Hasher
-	prev    []*token.Hasher // one per Options.PreviousSecrets
+	prev    []*token.Hasher       // one per Options.PreviousSecrets
+	obs     sessionstore.Observer // Options.Observer; nil means no events
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -54,7 +55,7 @@ func NewStore(opts *sessionstore.Options, open func(sessionstore.Options) (Backe
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{b: b, opts: o, hasher: token.NewHasher(o.Secret), stop: make(chan struct{})}
+	e := &engine{b: b, opts: o, hasher: token.NewHasher(o.Secret), obs: o.Observer, stop: make(chan struct{})}
 	for _, secret := range o.PreviousSecrets {
 		e.prev = append(e.prev, token.NewHasher(secret))
 	}
@@ -77,7 +78,10 @@ func (e *engine) sweep(interval time.Duration) {
 		case <-e.stop:
 			return
 		case <-t.C:
-			_, _ = e.DeleteExpired(e.sweepCtx) // a failed purge is retried at the next tick
+			// A failed purge is retried at the next tick; the observer hears of it.
+			if _, err := e.DeleteExpired(e.sweepCtx); err != nil {
+				e.backgroundFailed(err)
+			}
 		}
 	}
 }
@@ -167,8 +171,12 @@ func (e *engine) Create(ctx context.Context, p sessionstore.CreateParams) (*sess
 		Member:    &m,
 		Customer:  &c,
 	}
-	if err := e.b.Insert(ctx, rec, e.admit(now)); err != nil {
+	var evicted []*Record
+	if err := e.b.Insert(ctx, rec, e.admit(now, &evicted)); err != nil {
 		return nil, err
+	}
+	if e.obs != nil {
+		e.created(ctx, rec, evicted)
 	}
 	s := e.out(rec)
 	s.Token = tok
@@ -179,29 +187,43 @@ func (e *engine) Create(ctx context.Context, p sessionstore.CreateParams) (*sess
 // Lookup implements sessionstore.Store. A malformed token never reaches the
 // backend.
 func (e *engine) Lookup(ctx context.Context, tok string) (*sessionstore.MemberSession, error) {
+	if e.obs == nil {
+		s, _, err := e.lookup(ctx, tok)
+		return s, err
+	}
+	start := e.opts.Now()
+	s, rec, err := e.lookup(ctx, tok)
+	e.looked(ctx, start, rec, err)
+	return s, err
+}
+
+// lookup is Lookup; it also returns the record it found, if any, even when
+// that is not live.
+func (e *engine) lookup(ctx context.Context, tok string) (*sessionstore.MemberSession, *Record, error) {
 	if err := e.check(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if token.Check(tok, e.opts.TokenPrefix) != nil {
-		return nil, sessionstore.ErrMalformedToken
+		return nil, nil, sessionstore.ErrMalformedToken
 	}
 	rec, err := e.find(ctx, tok)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := e.now()
 	if err := e.liveErr(rec, now); err != nil {
-		return nil, err
+		return nil, rec, err
 	}
 	if e.stale(rec, now) {
+		found := rec
 		if rec, err = e.touch(ctx, rec.ID, now); err != nil {
-			return nil, err
+			return nil, found, err
 		}
 	}
 	s := e.out(rec)
 	s.Token = tok
 	s.MemberPortalURL = portalURL(e.opts.PortalURL, tok, rec.Member.Email)
-	return s, nil
+	return s, rec, nil
 }
 
 // Get implements sessionstore.Store.
@@ -301,6 +323,9 @@ func (e *engine) Extend(ctx context.Context, id string, ttl time.Duration) (*ses
 	if len(changes) != 1 || changes[0].New == nil {
 		return nil, sessionstore.ErrNotFound
 	}
+	if e.obs != nil {
+		e.obs.Observe(ctx, recordEvent(sessionstore.EventExtended, changes[0].New))
+	}
 	return e.out(changes[0].New), nil
 }
 
@@ -312,7 +337,12 @@ func (e *engine) Revoke(ctx context.Context, id string) error {
 	if !isID(id) {
 		return sessionstore.ErrNotFound
 	}
-	_, err := e.b.Edit(ctx, Selector{Index: IndexID, Key: id}, deleteAll)
+	changes, err := e.b.Edit(ctx, Selector{Index: IndexID, Key: id}, deleteAll)
+	if err == nil && e.obs != nil {
+		for _, c := range changes {
+			e.obs.Observe(ctx, recordEvent(sessionstore.EventRevoked, c.Old))
+		}
+	}
 	return err
 }
 
@@ -320,12 +350,20 @@ func deleteAll(*Record) (Op, *Record, error) { return Delete, nil, nil }
 
 // RevokeMember implements sessionstore.Store.
 func (e *engine) RevokeMember(ctx context.Context, memberID string) (int, error) {
-	return e.revoke(ctx, "member_id", Selector{Index: IndexMember, Key: memberID})
+	n, err := e.revoke(ctx, "member_id", Selector{Index: IndexMember, Key: memberID})
+	if err == nil && e.obs != nil {
+		e.obs.Observe(ctx, sessionstore.Event{Kind: sessionstore.EventMemberRevoked, MemberID: memberID, Count: n})
+	}
+	return n, err
 }
 
 // RevokeCustomer implements sessionstore.Store.
 func (e *engine) RevokeCustomer(ctx context.Context, customerID string) (int, error) {
-	return e.revoke(ctx, "customer_id", Selector{Index: IndexCustomer, Key: customerID})
+	n, err := e.revoke(ctx, "customer_id", Selector{Index: IndexCustomer, Key: customerID})
+	if err == nil && e.obs != nil {
+		e.obs.Observe(ctx, sessionstore.Event{Kind: sessionstore.EventCustomerRevoked, CustomerID: customerID, Count: n})
+	}
+	return n, err
 }
 
 func (e *engine) revoke(ctx context.Context, field string, sel Selector) (int, error) {
@@ -407,7 +445,11 @@ func (e *engine) UpdateCustomer(ctx context.Context, c sessionstore.Customer) (i
 		next.ModifiedAt = now
 		return Put, &next, nil
 	})
-	return e.updated(ctx, "customer_id", changes), err
+	n := e.updated(ctx, "customer_id", changes)
+	if err == nil && snap.DeletedAt != nil && e.obs != nil {
+		e.obs.Observe(ctx, sessionstore.Event{Kind: sessionstore.EventCustomerRevoked, CustomerID: snap.ID, Count: n})
+	}
+	return n, err
 }
 
 // updated returns how many sound sessions an update changed, reporting the
@@ -430,7 +472,8 @@ func (e *engine) DeleteExpired(ctx context.Context) (int, error) {
 	if err := e.check(ctx); err != nil {
 		return 0, err
 	}
-	cutoff := e.now()
+	start := e.now()
+	cutoff := start
 	if e.opts.ExpiredRetention > 0 {
 		cutoff = cutoff.Add(-e.opts.ExpiredRetention)
 	}
@@ -438,10 +481,13 @@ func (e *engine) DeleteExpired(ctx context.Context) (int, error) {
 	for {
 		n, err := e.b.DeleteExpired(ctx, cutoff, purgeBatch)
 		total += n
-		if err != nil || n < purgeBatch {
-			return total, err
+		if err == nil && n >= purgeBatch {
+			err = e.check(ctx)
 		}
-		if err := e.check(ctx); err != nil {
+		if err != nil || n < purgeBatch {
+			if err == nil && e.obs != nil {
+				e.obs.Observe(ctx, sessionstore.Event{Kind: sessionstore.EventPurged, Count: total, Duration: e.opts.Now().Sub(start)})
+			}
 			return total, err
 		}
 	}

@@ -117,3 +117,34 @@ func TestNewStoreOpensAfterOptions(t *testing.T) {
 		t.Fatalf("failing open: %v, open called %d times", err, opened)
 	}
 }
+
+// A sweep that fails is reported to the observer as EventBackgroundFailed
+// with the backend's error, and the sweeper keeps running until Close.
+func TestSweeperFailureObserved(t *testing.T) {
+	failed := make(chan sessionstore.Event, 8)
+	obs := sessionstore.ObserverFunc(func(_ context.Context, e sessionstore.Event) {
+		if e.Kind == sessionstore.EventBackgroundFailed {
+			select {
+			case failed <- e:
+			default:
+			}
+		}
+	})
+	before := runtime.NumGoroutine()
+	s, err := backend.NewStore(&sessionstore.Options{SweepInterval: time.Millisecond, Observer: obs}, func(sessionstore.Options) (backend.Backend, error) {
+		return &failingBackend{}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // two ticks: the sweeper goes on after a failure
+		e := <-failed
+		if !errors.Is(e.Err, errBackend) {
+			t.Fatalf("background failure %+v, want the backend's error", e)
+		}
+	}
+	if err := s.Close(); !errors.Is(err, errBackend) {
+		t.Fatalf("Close: %v", err)
+	}
+	storetest.CheckGoroutines(t, before)
+}

@@ -37,6 +37,9 @@ func (e *engine) find(ctx context.Context, tok string) (*Record, error) {
 		if err := e.b.Rehash(ctx, old, &next); err != nil {
 			return nil, err
 		}
+		if e.obs != nil {
+			e.obs.Observe(ctx, recordEvent(sessionstore.EventRehashed, &next))
+		}
 		return &next, nil
 	}
 	return nil, sessionstore.ErrNotFound
@@ -78,12 +81,15 @@ func (e *engine) touch(ctx context.Context, id string, now time.Time) (*Record, 
 // for ExpiredRetention, only the newest MaxSessionsPerMember stay, so a
 // member's storage is bounded whatever TTLs its sessions are made with. A
 // record the backend could not decode is evicted whenever it is seen.
-func (e *engine) admit(now time.Time) *Admission {
+// Each call of Evict stores what it returned in *evicted, so after an
+// Insert that succeeded it holds the choice of the attempt that committed.
+func (e *engine) admit(now time.Time, evicted *[]*Record) *Admission {
 	limit := e.opts.MaxSessionsPerMember
 	if limit <= 0 {
 		return nil
 	}
 	return &Admission{Limit: limit, Evict: func(stored []*Record) []*Record {
+		*evicted = nil
 		if len(stored) < limit {
 			return nil
 		}
@@ -107,6 +113,7 @@ func (e *engine) admit(now time.Time) *Admission {
 			slices.SortFunc(dead, oldestFirst)
 			evict = append(evict, dead[:len(dead)-limit]...)
 		}
+		*evicted = evict
 		return evict
 	}}
 }

@@ -261,3 +261,10 @@ func removeFromGroup(groups map[string][]*entry, key string, i int, pos func(*en
 	}
 	groups[key] = g[:last]
 }
+
+// len returns how many records are stored (0 after Close).
+func (b *storage) len() int64 {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return int64(len(b.byID))
+}

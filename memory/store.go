@@ -44,4 +44,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Stored returns how many sessions the store holds, expired ones kept for
+// Options.ExpiredRetention included; 0 after Close. It takes a read lock
+// and no scan, so a metrics gauge may call it at every collection (see
+// package otelmetrics). ctx is unused; the signature fits
+// otelmetrics.Options.Stored.
+func (s *Store) Stored(context.Context) (int64, error) {
+	return s.b.len(), nil
+}
+
 var _ sessionstore.Store = (*Store)(nil)

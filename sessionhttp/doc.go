@@ -44,6 +44,11 @@
 // session. Options.OnSignIn is called for each new browser session, for
 // example to record DeviceLabel(r.UserAgent()) for a "your sessions" page.
 //
+// Give Options.Observer the store's sessionstore.Options.Observer (such as
+// sessionstore.NewAuditLog or an otelmetrics.Metrics), and the sign-ins,
+// sign-outs and refusals of the middleware reach the same audit log and
+// metrics as the store's own events.
+//
 // On success the session is in the request context; FromContext returns it.
 // Its Token and MemberPortalURL are cleared, so a handler that writes the
 // session out cannot leak the token.

@@ -38,7 +38,7 @@ func (a *Auth) exchange(w http.ResponseWriter, r *http.Request, link *sessionsto
 	if link.ReturnURL != nil {
 		p.ReturnURL = *link.ReturnURL
 	}
-	if _, err := a.signIn(w, r, p, link.ID); err != nil {
+	if _, err := a.signIn(w, r, p, link.ID, string(SourceLink)); err != nil {
 		a.logFailure(r, "create device session failed", err)
 		a.fail(w, r, &Error{Code: CodeUnavailable, Source: SourceLink, Err: err})
 		return

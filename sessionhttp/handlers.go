@@ -94,17 +94,20 @@ func (h *signOut) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case s == nil:
 	case h.everywhere:
-		if _, err := h.store.RevokeMember(r.Context(), s.MemberID); err != nil {
+		n, err := h.store.RevokeMember(r.Context(), s.MemberID)
+		if err != nil {
 			a.logFailure(r, "revoke member failed", err)
 			a.fail(w, r, &Error{Code: CodeUnavailable, Err: err})
 			return
 		}
+		a.observe(r, sessionstore.EventSignedOutEverywhere, s, "", n)
 	default:
 		if err := h.store.Revoke(r.Context(), s.ID); err != nil && !errors.Is(err, sessionstore.ErrNotFound) {
 			a.logFailure(r, "revoke failed", err)
 			a.fail(w, r, &Error{Code: CodeUnavailable, Err: err})
 			return
 		}
+		a.observe(r, sessionstore.EventSignedOut, s, "", 0)
 	}
 	if !v.cleared {
 		a.cookie.clear(w)

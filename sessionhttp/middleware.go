@@ -43,6 +43,7 @@ type Auth struct {
 	crossOrigin            *http.CrossOriginProtection
 	now                    func() time.Time
 	logger                 *slog.Logger
+	observer               sessionstore.Observer
 }
 
 // New returns an Auth for store with opts (nil means all defaults), or a
@@ -77,6 +78,7 @@ func New(store sessionstore.Store, opts *Options) (*Auth, error) {
 		crossOrigin:            o.CrossOriginProtection,
 		now:                    o.Now,
 		logger:                 o.Logger,
+		observer:               o.Observer,
 	}
 	if a.errorHandler == nil {
 		a.errorHandler = WriteError
@@ -272,9 +274,22 @@ func (a *Auth) cookieToken(r *http.Request) string {
 
 // fail answers a failed request through the error handler.
 func (a *Auth) fail(w http.ResponseWriter, r *http.Request, e *Error) {
+	if a.observer != nil {
+		a.observer.Observe(r.Context(), sessionstore.Event{Kind: sessionstore.EventRefused,
+			Code: e.Code, Status: e.StatusCode(), Source: string(e.Source), Err: e.Err})
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	a.errorHandler(w, r, e)
+}
+
+// observe reports an event about session s to the observer, if any.
+func (a *Auth) observe(r *http.Request, kind sessionstore.EventKind, s *sessionstore.MemberSession, source string, count int) {
+	if a.observer == nil {
+		return
+	}
+	a.observer.Observe(r.Context(), sessionstore.Event{Kind: kind, SessionID: s.ID, MemberID: s.MemberID,
+		CustomerID: s.CustomerID, Source: source, Count: count})
 }
 
 func (a *Auth) logFailure(r *http.Request, msg string, err error) {

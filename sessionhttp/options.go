@@ -90,4 +90,13 @@ type Options struct {
 	// failure (the 503 cases). Records never contain a token or the query
 	// string. nil means no logging.
 	Logger *slog.Logger
+
+	// Observer, when set, receives the middleware's outcomes as
+	// sessionstore events: EventSignedIn for a link exchange (Source
+	// "link") or SignIn (Source "sign_in"), EventSignedOut and
+	// EventSignedOutEverywhere for Logout and LogoutEverywhere, and
+	// EventRefused for every failure answered by the error handler (Code,
+	// Status, Source, Err). Pass the store's Options.Observer, so that one
+	// audit log or metrics observer covers both. nil means no events.
+	Observer sessionstore.Observer
 }

@@ -19,12 +19,13 @@ import (
 // Every call creates a new token, so a cookie planted before sign-in can
 // never become a signed-in session.
 func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, p sessionstore.CreateParams) (*sessionstore.MemberSession, error) {
-	return a.signIn(w, r, p, "")
+	return a.signIn(w, r, p, "", "sign_in")
 }
 
 // signIn is SignIn; the request's earlier session is not ended when its ID
-// is keep (the link being exchanged).
-func (a *Auth) signIn(w http.ResponseWriter, r *http.Request, p sessionstore.CreateParams, keep string) (*sessionstore.MemberSession, error) {
+// is keep (the link being exchanged). source is the Source of the
+// EventSignedIn it reports.
+func (a *Auth) signIn(w http.ResponseWriter, r *http.Request, p sessionstore.CreateParams, keep, source string) (*sessionstore.MemberSession, error) {
 	s, err := a.store.Create(r.Context(), p)
 	if err != nil {
 		return nil, err
@@ -33,6 +34,7 @@ func (a *Auth) signIn(w http.ResponseWriter, r *http.Request, p sessionstore.Cre
 	a.cookie.write(w, s.Token, s)
 	s.Token = ""
 	s.MemberPortalURL = ""
+	a.observe(r, sessionstore.EventSignedIn, s, source, 0)
 	if a.onSignIn != nil {
 		a.onSignIn(r, s)
 	}

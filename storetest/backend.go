@@ -49,6 +49,7 @@ func RunBackend(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
 		{"DeleteExpired", backendPurgeTests},
 		{"Close", backendCloseTests},
 		{"Lifecycle", backendLifecycleTests},
+		{"Observe", backendObserveTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

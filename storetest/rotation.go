@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"testing"
 	"time"
 
 	"github.com/memberkit/sessionstore"
@@ -15,6 +16,19 @@ type shared struct{ backend.Backend }
 
 func (shared) Close() error { return nil }
 
+// openShared opens a store on b with the suite's default options, these
+// secrets and obs as its observer.
+func openShared(t *testing.T, b backend.Backend, clock *Clock, obs sessionstore.Observer, secret []byte, previous ...[]byte) sessionstore.Store {
+	t.Helper()
+	o := defaultOptions(clock)
+	o.Secret, o.PreviousSecrets, o.Observer = secret, previous, obs
+	s, err := backend.NewStore(o, func(sessionstore.Options) (backend.Backend, error) { return shared{b}, nil })
+	if err != nil {
+		t.Fatalf("NewStore: %v", err)
+	}
+	return s
+}
+
 // testRotation rotates Options.Secret over one backend: sessions made under
 // the old secret (or none) authenticate under the new one while the old is
 // in PreviousSecrets, are stored again under the new one on first use, and
@@ -24,13 +38,7 @@ func testRotation(bh *backendHarness) {
 	clock := NewClock(StartTime())
 	open := func(secret []byte, previous ...[]byte) sessionstore.Store {
 		t.Helper()
-		o := defaultOptions(clock)
-		o.Secret, o.PreviousSecrets = secret, previous
-		s, err := backend.NewStore(o, func(sessionstore.Options) (backend.Backend, error) { return shared{b}, nil })
-		if err != nil {
-			t.Fatalf("NewStore: %v", err)
-		}
-		return s
+		return openShared(t, b, clock, nil, secret, previous...)
 	}
 	ctx := context.Background()
 	oldKey, newKey := []byte("old secret"), []byte("new secret")

@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T, opts *sessionstore.Options) s
 		{"Formatting", formattingTests},
 		{"Concurrency", concurrencyTests},
 		{"Corrupt", corruptTests},
+		{"Observe", observeTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

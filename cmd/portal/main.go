@@ -14,6 +14,12 @@
 //	POST /portal/team/revoke          revoke one of them (owners)
 //	POST /portal/logout               sign out this browser
 //	POST /portal/logout-everywhere    sign out on every device
+//	GET  /metrics                     the store's metrics, Prometheus text format
+//
+// The audit log (sessions created, revoked and evicted, sign-ins and
+// sign-outs, a summary of refused tokens each minute) goes to stderr with
+// the access log. /metrics shows counts by outcome only, no IDs; put it
+// behind your network's access rules in production.
 //
 // Each browser that opens a link gets a session of its own; with
 // -one-time-links a link works only once.
@@ -163,19 +169,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	opts := sessionstore.Options{PortalURL: base + "/portal", Now: time.Now, IdleTimeout: *idle}
+	var mem *memory.Store // counts its sessions for the gauge; Badger cannot cheaply
+	var stored func(context.Context) (int64, error)
+	if *kind == "memory" {
+		stored = func(ctx context.Context) (int64, error) { return mem.Stored(ctx) }
+	}
+	tel, err := newTelemetry(logger, time.Now, stored)
+	if err != nil {
+		return err
+	}
+	defer tel.Close(context.Background())
+	opts := sessionstore.Options{PortalURL: base + "/portal", Now: time.Now, IdleTimeout: *idle, Observer: tel.Observer}
 	store, where, devicesFile, err := openStore(*kind, *data, opts, stderr)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	mem, _ = store.(*memory.Store)
 	devs, err := openDevices(devicesFile)
 	if err != nil {
 		return err
 	}
 
 	srv, err := newServer(config{Store: store, BaseURL: base, AdminKey: key, Now: opts.Now, Logger: logger,
-		Devices: devs, OneTimeLinks: *oneTime})
+		Devices: devs, OneTimeLinks: *oneTime, Observer: tel.Observer, Metrics: tel.Handler})
 	if err != nil {
 		return err
 	}

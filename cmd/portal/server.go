@@ -58,6 +58,12 @@ type config struct {
 	// OneTimeLinks makes a portal link work once (sessionhttp's
 	// Options.OneTimeLinks).
 	OneTimeLinks bool
+	// Observer receives the middleware's events; pass the store's
+	// Options.Observer. nil means none.
+	Observer sessionstore.Observer
+	// Metrics, when set, answers GET /metrics. It carries no IDs or
+	// tokens, only counts by outcome.
+	Metrics http.Handler
 }
 
 // server is the portal: an http.Handler with the admin API and the member
@@ -71,6 +77,8 @@ type server struct {
 	dir      *directory
 	devices  *devices
 	oneTime  bool
+	observer sessionstore.Observer
+	metrics  http.Handler
 	pages    map[string]*template.Template
 	handler  http.Handler
 }
@@ -96,6 +104,8 @@ func newServer(cfg config) (*server, error) {
 		dir:      cfg.Directory,
 		devices:  cfg.Devices,
 		oneTime:  cfg.OneTimeLinks,
+		observer: cfg.Observer,
+		metrics:  cfg.Metrics,
 	}
 	if s.devices == nil {
 		s.devices, _ = openDevices("")
@@ -143,6 +153,7 @@ func (s *server) routes() (http.Handler, error) {
 		CrossOriginProtection:  csrf,
 		Now:                    s.now,
 		Logger:                 s.log,
+		Observer:               s.observer,
 	})
 	if err != nil {
 		return nil, err
@@ -164,6 +175,9 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("/portal/logout", auth.Logout())
 	mux.Handle("/portal/logout-everywhere", auth.LogoutEverywhere())
 	mux.Handle("/portal/signed-out", s.only(http.MethodGet, http.HandlerFunc(s.signedOutPage)))
+	if s.metrics != nil {
+		mux.Handle("/metrics", s.only(http.MethodGet, s.metrics))
+	}
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("/static/", s.only(http.MethodGet, http.StripPrefix("/static/", http.FileServerFS(static))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
