@@ -24,12 +24,14 @@ func (c Customer) Clone() Customer {
 	c.ExternalID = clonePtr(c.ExternalID)
 	c.Type = clonePtr(c.Type)
 	c.Name = clonePtr(c.Name)
+	c.BillingName = clonePtr(c.BillingName)
 	if c.BillingAddress != nil {
 		a := c.BillingAddress.Clone()
 		c.BillingAddress = &a
 	}
 	c.TaxID = clonePtr(c.TaxID)
 	c.Locale = clonePtr(c.Locale)
+	c.DefaultPaymentMethodID = clonePtr(c.DefaultPaymentMethodID)
 	c.DeletedAt = clonePtr(c.DeletedAt)
 	return c
 }

@@ -17,6 +17,7 @@ func (c Customer) Equal(o Customer) bool {
 		!equalPtr(c.ExternalID, o.ExternalID) || c.Email != o.Email || c.EmailVerified != o.EmailVerified ||
 		!equalPtr(c.Type, o.Type) || !equalPtr(c.Name, o.Name) || !equalPtr(c.TaxID, o.TaxID) ||
 		!equalPtr(c.Locale, o.Locale) || c.OrganizationID != o.OrganizationID ||
+		!equalPtr(c.BillingName, o.BillingName) || !equalPtr(c.DefaultPaymentMethodID, o.DefaultPaymentMethodID) ||
 		!equalTime(c.DeletedAt, o.DeletedAt) || c.AvatarURL != o.AvatarURL {
 		return false
 	}

@@ -13,11 +13,12 @@ import (
 	"time"
 )
 
-// JSON of the model types is Polar's wire format, as the MemberSession and
-// Customer schemas of Polar's public API define it:
+// JSON of the model types is Polar's wire format, as of Polar API version
+// 2026-04 (the version the pinned Polar SDK in compat/polar targets):
 //
 //   - snake_case keys in Polar's order, every key always written, nullable
-//     fields as explicit null;
+//     fields as explicit null (the customer's email, avatar URL and tax ID
+//     elements when they are "", and its type as "individual" when nil);
 //   - timestamps as in jsontime.go;
 //   - TaxID as a two-element array, metadata values keeping their kind.
 //
@@ -31,7 +32,9 @@ import (
 // "Created_At"), ignores unknown keys, leaves the zero value for a missing
 // key, and replaces the whole value: nothing from the receiver's previous
 // contents survives. JSON null for a whole object leaves the receiver
-// unchanged, as encoding/json does.
+// unchanged, as encoding/json does. Documents in the older shape, without
+// billing_name and default_payment_method_id and with a null or missing
+// type, decode too: the missing fields stay nil.
 
 // memberSessionWire is MemberSession on the wire. Field order is key order.
 type memberSessionWire struct {
@@ -62,21 +65,23 @@ type memberWire struct {
 
 // customerWire is Customer on the wire.
 type customerWire struct {
-	ID             string        `json:"id"`
-	CreatedAt      jsonTime      `json:"created_at"`
-	ModifiedAt     *jsonTime     `json:"modified_at"`
-	Metadata       Metadata      `json:"metadata"`
-	ExternalID     *string       `json:"external_id"`
-	Email          string        `json:"email"`
-	EmailVerified  bool          `json:"email_verified"`
-	Type           *CustomerType `json:"type"`
-	Name           *string       `json:"name"`
-	BillingAddress *Address      `json:"billing_address"`
-	TaxID          *TaxID        `json:"tax_id"`
-	Locale         *string       `json:"locale"`
-	OrganizationID string        `json:"organization_id"`
-	DeletedAt      *jsonTime     `json:"deleted_at"`
-	AvatarURL      string        `json:"avatar_url"`
+	ID                     string        `json:"id"`
+	CreatedAt              jsonTime      `json:"created_at"`
+	ModifiedAt             *jsonTime     `json:"modified_at"`
+	Metadata               Metadata      `json:"metadata"`
+	ExternalID             *string       `json:"external_id"`
+	Email                  *string       `json:"email"`
+	EmailVerified          bool          `json:"email_verified"`
+	Type                   *CustomerType `json:"type"`
+	Name                   *string       `json:"name"`
+	BillingName            *string       `json:"billing_name"`
+	BillingAddress         *Address      `json:"billing_address"`
+	TaxID                  *TaxID        `json:"tax_id"`
+	Locale                 *string       `json:"locale"`
+	OrganizationID         string        `json:"organization_id"`
+	DefaultPaymentMethodID *string       `json:"default_payment_method_id"`
+	DeletedAt              *jsonTime     `json:"deleted_at"`
+	AvatarURL              *string       `json:"avatar_url"`
 }
 
 // addressWire is Address on the wire, in the order of Polar's example.
@@ -171,30 +176,41 @@ func (m *Member) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// MarshalJSON writes the customer in Polar's wire format. A nil Type or
-// Locale is written as null; a nil Metadata as {}.
+// MarshalJSON writes the customer in Polar's wire format. A nil Type is
+// written as "individual"; a nil Locale, BillingName or
+// DefaultPaymentMethodID, and an empty Email or AvatarURL, as null; a nil
+// Metadata as {}.
 func (c Customer) MarshalJSON() ([]byte, error) {
+	typ := c.Type
+	if typ == nil {
+		individual := CustomerIndividual
+		typ = &individual
+	}
 	return marshalWire(customerWire{
-		ID:             c.ID,
-		CreatedAt:      jsonTime(c.CreatedAt),
-		ModifiedAt:     toJSONTime(c.ModifiedAt),
-		Metadata:       c.Metadata,
-		ExternalID:     c.ExternalID,
-		Email:          c.Email,
-		EmailVerified:  c.EmailVerified,
-		Type:           c.Type,
-		Name:           c.Name,
-		BillingAddress: c.BillingAddress,
-		TaxID:          c.TaxID,
-		Locale:         c.Locale,
-		OrganizationID: c.OrganizationID,
-		DeletedAt:      toJSONTime(c.DeletedAt),
-		AvatarURL:      c.AvatarURL,
+		ID:                     c.ID,
+		CreatedAt:              jsonTime(c.CreatedAt),
+		ModifiedAt:             toJSONTime(c.ModifiedAt),
+		Metadata:               c.Metadata,
+		ExternalID:             c.ExternalID,
+		Email:                  nullIfEmpty(c.Email),
+		EmailVerified:          c.EmailVerified,
+		Type:                   typ,
+		Name:                   c.Name,
+		BillingName:            c.BillingName,
+		BillingAddress:         c.BillingAddress,
+		TaxID:                  c.TaxID,
+		Locale:                 c.Locale,
+		OrganizationID:         c.OrganizationID,
+		DefaultPaymentMethodID: c.DefaultPaymentMethodID,
+		DeletedAt:              toJSONTime(c.DeletedAt),
+		AvatarURL:              nullIfEmpty(c.AvatarURL),
 	})
 }
 
-// UnmarshalJSON reads a customer in Polar's wire format. A missing or null
-// type or locale leaves the field nil.
+// UnmarshalJSON reads a customer in Polar's wire format, today's or the
+// older one. A missing or null type, locale, billing name or default
+// payment method leaves the field nil; a null email or avatar URL leaves
+// it "".
 func (c *Customer) UnmarshalJSON(data []byte) error {
 	if isJSONNull(data) {
 		return nil
@@ -204,23 +220,41 @@ func (c *Customer) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*c = Customer{
-		ID:             w.ID,
-		CreatedAt:      timeOf(w.CreatedAt),
-		ModifiedAt:     fromJSONTime(w.ModifiedAt),
-		Metadata:       w.Metadata,
-		ExternalID:     w.ExternalID,
-		Email:          w.Email,
-		EmailVerified:  w.EmailVerified,
-		Type:           w.Type,
-		Name:           w.Name,
-		BillingAddress: w.BillingAddress,
-		TaxID:          w.TaxID,
-		Locale:         w.Locale,
-		OrganizationID: w.OrganizationID,
-		DeletedAt:      fromJSONTime(w.DeletedAt),
-		AvatarURL:      w.AvatarURL,
+		ID:                     w.ID,
+		CreatedAt:              timeOf(w.CreatedAt),
+		ModifiedAt:             fromJSONTime(w.ModifiedAt),
+		Metadata:               w.Metadata,
+		ExternalID:             w.ExternalID,
+		Email:                  emptyIfNull(w.Email),
+		EmailVerified:          w.EmailVerified,
+		Type:                   w.Type,
+		Name:                   w.Name,
+		BillingName:            w.BillingName,
+		BillingAddress:         w.BillingAddress,
+		TaxID:                  w.TaxID,
+		Locale:                 w.Locale,
+		OrganizationID:         w.OrganizationID,
+		DefaultPaymentMethodID: w.DefaultPaymentMethodID,
+		DeletedAt:              fromJSONTime(w.DeletedAt),
+		AvatarURL:              emptyIfNull(w.AvatarURL),
 	}
 	return nil
+}
+
+// nullIfEmpty returns nil for "", for a string written as null when empty.
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// emptyIfNull returns "" for nil.
+func emptyIfNull(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // MarshalJSON writes the address in Polar's wire format, every key present.
@@ -241,13 +275,14 @@ func (a *Address) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// MarshalJSON writes the tax ID as the two-element array [value, format].
+// MarshalJSON writes the tax ID as the two-element array [value, format],
+// an empty element as null.
 func (t TaxID) MarshalJSON() ([]byte, error) {
-	return marshalWire([2]string{t.Value, t.Format})
+	return marshalWire([2]*string{nullIfEmpty(t.Value), nullIfEmpty(t.Format)})
 }
 
-// UnmarshalJSON reads the two-element array [value, format]; anything but
-// exactly two strings is an error.
+// UnmarshalJSON reads the two-element array [value, format], each element a
+// string or null (read as ""); anything else is an error.
 func (t *TaxID) UnmarshalJSON(data []byte) error {
 	if isJSONNull(data) {
 		return nil
@@ -262,8 +297,11 @@ func (t *TaxID) UnmarshalJSON(data []byte) error {
 	var parts [2]string
 	for i, r := range raw {
 		r = bytes.TrimSpace(r)
+		if string(r) == "null" {
+			continue
+		}
 		if len(r) == 0 || r[0] != '"' {
-			return fmt.Errorf("sessionstore: tax ID element %d is not a string", i)
+			return fmt.Errorf("sessionstore: tax ID element %d is not a string or null", i)
 		}
 		if err := json.Unmarshal(r, &parts[i]); err != nil {
 			return err

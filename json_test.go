@@ -13,13 +13,19 @@ import (
 	"time"
 )
 
-const exampleFile = "testdata/member-session.json"
+// exampleFile is a create response in the wire format of Polar API version
+// 2026-04; oldExampleFile is the same session in the older shape, without
+// billing_name and default_payment_method_id.
+const (
+	exampleFile    = "testdata/member-session-2026-04.json"
+	oldExampleFile = "testdata/member-session.json"
+)
 
 func strp(s string) *string { return &s }
 
 func timep(t time.Time) *time.Time { return &t }
 
-// exampleSession is testdata/member-session.json as Go values.
+// exampleSession is exampleFile as Go values.
 func exampleSession() MemberSession {
 	token := "polar_mst_4fJq9LrT2vXb7NcW1kPz8YhD3sGm6EaQ0uRtB0ICCd7"
 	individual := CustomerIndividual
@@ -57,6 +63,7 @@ func exampleSession() MemberSession {
 			EmailVerified: true,
 			Type:          &individual,
 			Name:          strp("Acme Inc."),
+			BillingName:   strp("Acme Inc. Accounts Payable"),
 			BillingAddress: &Address{
 				Line1:      strp("1 Infinite Loop"),
 				Line2:      nil,
@@ -65,11 +72,12 @@ func exampleSession() MemberSession {
 				State:      strp("US-CA"),
 				Country:    "US",
 			},
-			TaxID:          &TaxID{Value: "911144442", Format: "us_ein"},
-			Locale:         strp("en-US"),
-			OrganizationID: "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
-			DeletedAt:      nil,
-			AvatarURL:      "https://www.gravatar.com/avatar/5d41402abc4b2a76b9719d911017c592?d=404",
+			TaxID:                  &TaxID{Value: "911144442", Format: "us_ein"},
+			Locale:                 strp("en-US"),
+			OrganizationID:         "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
+			DefaultPaymentMethodID: strp("5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"),
+			DeletedAt:              nil,
+			AvatarURL:              "https://www.gravatar.com/avatar/5d41402abc4b2a76b9719d911017c592?d=404",
 		},
 	}
 }
@@ -195,8 +203,9 @@ func TestJSONExplicitNulls(t *testing.T) {
 		`"member":{"id":"","created_at":"0001-01-01T00:00:00Z","modified_at":null,"customer_id":"",` +
 		`"email":"","name":null,"external_id":null,"role":""},"customer_id":"",` +
 		`"customer":{"id":"","created_at":"0001-01-01T00:00:00Z","modified_at":null,"metadata":{},` +
-		`"external_id":null,"email":"","email_verified":false,"type":null,"name":null,` +
-		`"billing_address":null,"tax_id":null,"locale":null,"organization_id":"","deleted_at":null,"avatar_url":""}}`
+		`"external_id":null,"email":null,"email_verified":false,"type":"individual","name":null,"billing_name":null,` +
+		`"billing_address":null,"tax_id":null,"locale":null,"organization_id":"","default_payment_method_id":null,` +
+		`"deleted_at":null,"avatar_url":null}}`
 	got, err := MemberSession{}.MarshalJSON()
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +226,8 @@ func TestJSONExplicitNulls(t *testing.T) {
 	// fields.
 	in := `{"created_at":null,"modified_at":null,"return_url":null,"member":null,` +
 		`"customer":{"type":null,"locale":null,"billing_address":null,"tax_id":null,` +
-		`"metadata":null,"deleted_at":null,"email_verified":null,"name":null}}`
+		`"metadata":null,"deleted_at":null,"email_verified":null,"name":null,"email":null,` +
+		`"billing_name":null,"default_payment_method_id":null,"avatar_url":null}}`
 	s := exampleSession()
 	if err := json.Unmarshal([]byte(in), &s); err != nil {
 		t.Fatal(err)
@@ -602,7 +612,7 @@ func TestTaxIDJSON(t *testing.T) {
 	}
 
 	for _, in := range []string{
-		`[]`, `["a"]`, `["a","b","c"]`, `["a",1]`, `[1,"a"]`, `[null,"us_ein"]`, `["a",null]`,
+		`[]`, `["a"]`, `["a","b","c"]`, `["a",1]`, `[1,"a"]`, `[null]`, `[null,null,null]`,
 		`["a",["b"]]`, `["a",{}]`, `["a",true]`, `"911144442 us_ein"`, `{}`, `{"value":"a","format":"b"}`, `1`,
 	} {
 		var tid TaxID
@@ -621,6 +631,21 @@ func TestTaxIDJSON(t *testing.T) {
 		var tid TaxID
 		if err := tid.UnmarshalJSON([]byte(in)); err == nil {
 			t.Errorf("UnmarshalJSON(%q) = %#v, want an error", in, tid)
+		}
+	}
+
+	// Polar allows null elements; they are "".
+	for in, want := range map[string]TaxID{
+		`[null,"us_ein"]`: {Format: "us_ein"},
+		`["a",null]`:      {Value: "a"},
+		`[null,null]`:     {},
+	} {
+		var tid TaxID
+		if err := json.Unmarshal([]byte(in), &tid); err != nil || tid != want {
+			t.Errorf("decode %s = %#v, %v", in, tid, err)
+		}
+		if got, err := want.MarshalJSON(); err != nil || string(got) != in {
+			t.Errorf("encode %#v = %s, %v, want %s", want, got, err, in)
 		}
 	}
 
@@ -727,5 +752,72 @@ func TestJSONKeepsRedaction(t *testing.T) {
 		if strings.Contains(buf.String(), s.Token) {
 			t.Errorf("slog shows the token: %s", buf.String())
 		}
+	}
+}
+
+func TestJSONOldShape(t *testing.T) {
+	// A document in the older shape (no billing_name or
+	// default_payment_method_id) decodes, with those fields nil ...
+	raw, err := os.ReadFile(oldExampleFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s MemberSession
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	want := exampleSession()
+	want.Customer.BillingName = nil
+	want.Customer.DefaultPaymentMethodID = nil
+	if !reflect.DeepEqual(s, want) {
+		t.Fatalf("old shape decoded to %#v", s.Customer)
+	}
+	// ... and encodes in today's shape, with both keys null.
+	got, err := s.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"billing_name":null,`, `"default_payment_method_id":null,`} {
+		if !bytes.Contains(got, []byte(key)) {
+			t.Errorf("encoding lacks %s: %s", key, got)
+		}
+	}
+	// An old null or missing type is an individual customer, written so.
+	for _, in := range []string{`{"type":null}`, `{}`} {
+		var c Customer
+		if err := json.Unmarshal([]byte(in), &c); err != nil || c.Type != nil {
+			t.Fatalf("decode %s: type %v, %v", in, c.Type, err)
+		}
+		if b, err := c.MarshalJSON(); err != nil || !bytes.Contains(b, []byte(`"type":"individual"`)) {
+			t.Errorf("encode %s = %s, %v", in, b, err)
+		}
+	}
+}
+
+func TestJSONTeamWithoutEmail(t *testing.T) {
+	in := `{"id":"c","email":null,"type":"team","billing_name":null,"avatar_url":null,` +
+		`"default_payment_method_id":null,"tax_id":[null,"eu_vat"]}`
+	var c Customer
+	if err := json.Unmarshal([]byte(in), &c); err != nil {
+		t.Fatal(err)
+	}
+	team := CustomerTeam
+	want := Customer{ID: "c", Type: &team, TaxID: &TaxID{Format: "eu_vat"}}
+	if !reflect.DeepEqual(c, want) {
+		t.Fatalf("decoded %#v", c)
+	}
+	got, err := c.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"email":null,`, `"type":"team",`, `"avatar_url":null}`, `"tax_id":[null,"eu_vat"]`} {
+		if !bytes.Contains(got, []byte(key)) {
+			t.Errorf("encoding lacks %s: %s", key, got)
+		}
+	}
+	// The key may also be missing, as Polar's schema makes it optional.
+	var c2 Customer
+	if err := json.Unmarshal([]byte(`{"id":"c","type":"team"}`), &c2); err != nil || c2.Email != "" {
+		t.Fatalf("missing email = %q, %v", c2.Email, err)
 	}
 }

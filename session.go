@@ -24,7 +24,8 @@ func (r MemberRole) Valid() bool {
 // CustomerType tells an individual customer from a team.
 type CustomerType string
 
-// The customer types. A nil Customer.Type means individual.
+// The customer types. A nil Customer.Type means individual, and is written
+// to JSON as "individual".
 const (
 	CustomerIndividual CustomerType = "individual"
 	CustomerTeam       CustomerType = "team"
@@ -74,22 +75,40 @@ type Member struct {
 // Customer is a customer in an organization; its members sign in to its
 // portal. A customer with DeletedAt set is soft-deleted and cannot
 // authenticate.
+//
+// The fields follow Polar's Customer of API version 2026-04 (the
+// CustomerIndividual and CustomerTeam schemas of Polar's SDK). Three of its
+// nullable strings are plain Go strings where "" stands for JSON null:
+// Email (null only for a team customer; an individual customer must have
+// one), AvatarURL, and the two elements of TaxID. None of them is ever a
+// meaningful empty string at Polar, so nothing is lost, and code written
+// before they became nullable keeps compiling.
 type Customer struct {
-	ID             string
-	CreatedAt      time.Time
-	ModifiedAt     *time.Time
-	Metadata       Metadata
-	ExternalID     *string
-	Email          string
-	EmailVerified  bool
-	Type           *CustomerType
-	Name           *string
+	ID         string
+	CreatedAt  time.Time
+	ModifiedAt *time.Time
+	Metadata   Metadata
+	ExternalID *string
+	// Email is the customer's email address, or "" for none (JSON null),
+	// which only a team customer may have.
+	Email         string
+	EmailVerified bool
+	// Type is individual or team; nil means individual.
+	Type *CustomerType
+	Name *string
+	// BillingName is the name on the customer's invoices; nil means Polar
+	// falls back to Name.
+	BillingName    *string
 	BillingAddress *Address
 	TaxID          *TaxID
 	Locale         *string
 	OrganizationID string
-	DeletedAt      *time.Time
-	AvatarURL      string
+	// DefaultPaymentMethodID is the ID of the customer's default payment
+	// method, if any.
+	DefaultPaymentMethodID *string
+	DeletedAt              *time.Time
+	// AvatarURL is the customer's avatar image, or "" for none (JSON null).
+	AvatarURL string
 }
 
 // Address is a customer's billing address. Country is an ISO 3166-1 alpha-2
@@ -104,7 +123,8 @@ type Address struct {
 }
 
 // TaxID is a customer's tax identifier: the value and its format, such as
-// {"911144442", "us_ein"}. Its JSON form is a two-element array.
+// {"911144442", "us_ein"}. Its JSON form is a two-element array; Polar
+// allows either element to be null, which is "" here.
 type TaxID struct {
 	Value  string
 	Format string

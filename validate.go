@@ -53,15 +53,20 @@ func (m Member) Validate() error {
 	return nil
 }
 
-// Validate reports whether c may be stored in a session: Polar's limits on
-// its ID, metadata, email, type, name, billing address, tax ID, locale,
-// organization ID and avatar URL. A bad field is a *ValidationError whose
-// Field starts with "customer.". A deleted customer is valid here; Create
-// refuses it separately.
+// Validate reports whether c may be stored in a session, by Polar's rules
+// for its type: an individual customer (Type nil or individual) needs an
+// email; a team customer may have none (Email ""). It checks Polar's limits
+// on the ID, metadata, email, type, name, billing name, billing address, tax
+// ID, locale, organization ID, default payment method ID and avatar URL. A
+// bad field is a *ValidationError whose Field starts with "customer.". A
+// deleted customer is valid here; Create refuses it separately.
 func (c Customer) Validate() error {
 	const path = "customer"
 	if err := ValidateID(path+".id", c.ID); err != nil {
 		return err
+	}
+	if c.Type != nil && *c.Type != CustomerIndividual && *c.Type != CustomerTeam {
+		return invalid(path+".type", "must be individual or team")
 	}
 	if err := checkMetadata(path+".metadata", c.Metadata); err != nil {
 		return err
@@ -71,15 +76,22 @@ func (c Customer) Validate() error {
 			return err
 		}
 	}
-	if err := checkEmail(path+".email", c.Email); err != nil {
-		return err
-	}
-	if c.Type != nil && *c.Type != CustomerIndividual && *c.Type != CustomerTeam {
-		return invalid(path+".type", "must be individual or team")
-	}
-	if c.Name != nil {
-		if err := checkText(path+".name", *c.Name, maxNameChars); err != nil {
+	switch {
+	case c.Email != "":
+		if err := checkEmail(path+".email", c.Email); err != nil {
 			return err
+		}
+	case c.Type == nil || *c.Type == CustomerIndividual:
+		return invalid(path+".email", "must be set for an individual customer")
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"name", c.Name}, {"billing_name", c.BillingName}} {
+		if f.v != nil {
+			if err := checkText(path+"."+f.name, *f.v, maxNameChars); err != nil {
+				return err
+			}
 		}
 	}
 	if c.BillingAddress != nil {
@@ -88,9 +100,7 @@ func (c Customer) Validate() error {
 		}
 	}
 	if c.TaxID != nil {
-		if c.TaxID.Value == "" || c.TaxID.Format == "" {
-			return invalid(path+".tax_id", "needs a value and a format")
-		}
+		// Polar allows either element to be null ("").
 		if err := checkText(path+".tax_id", c.TaxID.Value+c.TaxID.Format, maxTextBytes); err != nil {
 			return err
 		}
@@ -102,6 +112,11 @@ func (c Customer) Validate() error {
 	}
 	if c.OrganizationID != "" {
 		if err := ValidateID(path+".organization_id", c.OrganizationID); err != nil {
+			return err
+		}
+	}
+	if c.DefaultPaymentMethodID != nil {
+		if err := ValidateID(path+".default_payment_method_id", *c.DefaultPaymentMethodID); err != nil {
 			return err
 		}
 	}

@@ -18,12 +18,11 @@ import (
 // byte carries sealedFlag and a CRC-32C follows the layout below. Records
 // of versions 1 and 2 written before the checksum still decode.
 //
-// Layout of version 2 (every "str" is a uvarint length followed by that many
+// Layout of version 3 (every "str" is a uvarint length followed by that many
 // bytes; every "time" is a zigzag varint of Unix microseconds, decoded as
-// UTC; "?" marks a field present only when its flag bit is set). Version 1
-// is the same layout without LastUsedAt, and still decodes:
+// UTC; "?" marks a field present only when its flag bit is set):
 //
-//	version      byte = 2
+//	version      byte = 3
 //	flags        uvarint, the presence bits below
 //	ID           str
 //	TokenHash    len(token.Hash) raw bytes
@@ -37,10 +36,11 @@ import (
 //	  Name str?, ExternalID str?, Role role
 //	customer:
 //	  ID str, CreatedAt time, ModifiedAt time?, ExternalID str?, Email str,
-//	  (EmailVerified is a flag bit), Type ctype?, Name str?,
+//	  (EmailVerified is a flag bit), Type ctype?, Name str?, BillingName str?,
 //	  BillingAddress? (Line1 str?, Line2 str?, PostalCode str?, City str?,
 //	  State str?, Country str), TaxID? (Value str, Format str), Locale str?,
-//	  OrganizationID str, DeletedAt time?, AvatarURL str,
+//	  OrganizationID str, DefaultPaymentMethodID str?, DeletedAt time?,
+//	  AvatarURL str,
 //	  Metadata? (uvarint count, then count entries in key order:
 //	  key str, kind byte, payload: string str | int zigzag varint |
 //	  float 8 bytes little-endian IEEE 754 bits | bool byte 0 or 1)
@@ -48,18 +48,27 @@ import (
 // role and ctype are one byte: a known constant's code, or 0 followed by a
 // str holding any other value.
 //
+// Earlier versions still decode. Each is the next one without some
+// optional fields, whose flag bits it did not have, so its records decode
+// with those fields empty: version 2 lacks BillingName and
+// DefaultPaymentMethodID, version 1 also LastUsedAt. Encoding always writes
+// the latest version.
+//
 // Decoding accepts exactly what encoding produces: any other input (short,
 // long, unknown version or flag bits, out-of-range enums, lengths past the
 // end, metadata keys repeated or out of order, a checksum that does not
 // match) is an error wrapping ErrCorrupt.
 
-// recordVersion is the first byte of every record this version encodes.
-// Version 2 adds LastUsedAt (flagRecLastUsed); records of version 1, which
-// never set that flag, still decode.
-const (
-	recordVersion   = 2
-	recordVersionV1 = 1
-)
+// recordVersion is the first byte of every record MarshalBinary encodes.
+const recordVersion = 3
+
+// knownFlags holds, by version, the flag bits a record of that version may
+// set.
+var knownFlags = [...]uint64{
+	1: flagCusDeletedAt<<1 - 1,
+	2: flagRecLastUsed<<1 - 1,
+	3: flagsKnown,
+}
 
 // Presence bits of the flags field.
 const (
@@ -82,10 +91,11 @@ const (
 	flagCusTaxID
 	flagCusLocale
 	flagCusDeletedAt
-	flagRecLastUsed // version 2
+	flagRecLastUsed    // from version 2
+	flagCusBillingName // from version 3
+	flagCusDefaultPM   // from version 3
 
-	flagsKnownV1 = flagCusDeletedAt<<1 - 1
-	flagsKnown   = flagRecLastUsed<<1 - 1
+	flagsKnown   = flagCusDefaultPM<<1 - 1
 	flagsAddress = flagAddrLine1 | flagAddrLine2 | flagAddrPostalCode | flagAddrCity | flagAddrState
 )
 
@@ -148,6 +158,7 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 	set(flagCusEmailVerified, c.EmailVerified)
 	set(flagCusType, c.Type != nil)
 	set(flagCusName, c.Name != nil)
+	set(flagCusBillingName, c.BillingName != nil)
 	if a := c.BillingAddress; a != nil {
 		flags |= flagCusAddress
 		set(flagAddrLine1, a.Line1 != nil)
@@ -159,6 +170,7 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 	set(flagCusTaxID, c.TaxID != nil)
 	set(flagCusLocale, c.Locale != nil)
 	set(flagCusDeletedAt, c.DeletedAt != nil)
+	set(flagCusDefaultPM, c.DefaultPaymentMethodID != nil)
 
 	e := encoder{b: b}
 	e.b = append(e.b, recordVersion)
@@ -193,6 +205,7 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 		e.ctype(*c.Type)
 	}
 	e.optStr(c.Name)
+	e.optStr(c.BillingName)
 	if a := c.BillingAddress; a != nil {
 		e.optStr(a.Line1)
 		e.optStr(a.Line2)
@@ -207,6 +220,7 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 	}
 	e.optStr(c.Locale)
 	e.str(c.OrganizationID)
+	e.optStr(c.DefaultPaymentMethodID)
 	e.optTime(c.DeletedAt)
 	e.str(c.AvatarURL)
 	if c.Metadata != nil {
@@ -259,8 +273,9 @@ func (r *Record) encodedSizeHint() int {
 			optLen(m.Name) + optLen(m.ExternalID) + len(m.Role)
 	}
 	if c := r.Customer; c != nil {
-		n += 20*perField + len(c.ID) + optLen(c.ExternalID) + len(c.Email) +
-			optLen(c.Name) + optLen(c.Locale) + len(c.OrganizationID) + len(c.AvatarURL)
+		n += 22*perField + len(c.ID) + optLen(c.ExternalID) + len(c.Email) +
+			optLen(c.Name) + optLen(c.BillingName) + optLen(c.Locale) + len(c.OrganizationID) +
+			optLen(c.DefaultPaymentMethodID) + len(c.AvatarURL)
 		if c.Type != nil {
 			n += len(*c.Type)
 		}
@@ -354,29 +369,25 @@ type recordParts struct {
 	taxID    sessionstore.TaxID
 	ctype    sessionstore.CustomerType
 	times    [3]time.Time
-	strs     [10]string
+	strs     [12]string
 }
 
 // UnmarshalBinary decodes data, as produced by MarshalBinary or
-// AppendBinary (or, without a checksum, by the versions before it), into r,
-// replacing all of r. It does not retain data. Any input that is not such
-// an encoding gives an error wrapping ErrCorrupt and leaves r unchanged.
+// AppendBinary of this or an earlier version (or, without a checksum, by
+// the versions before it), into r, replacing all of r. It does not retain
+// data. Any input that is not such an encoding gives an error wrapping
+// ErrCorrupt and leaves r unchanged.
 func (r *Record) UnmarshalBinary(data []byte) error {
 	version, data, err := unseal(data)
 	if err != nil {
 		return err
 	}
-	known := uint64(flagsKnown)
-	switch version {
-	case recordVersion:
-	case recordVersionV1:
-		known = flagsKnownV1
-	default:
+	if int(version) < 1 || int(version) >= len(knownFlags) {
 		return fmt.Errorf("%w: unknown record version %d", sessionstore.ErrCorrupt, version)
 	}
 	d := decoder{b: data, s: string(data), i: 1}
 	flags := d.uvarint()
-	if d.err == nil && flags&^known != 0 {
+	if d.err == nil && flags&^knownFlags[version] != 0 {
 		d.fail("unknown flag bits")
 	}
 	if flags&flagCusAddress == 0 && flags&flagsAddress != 0 {
@@ -441,6 +452,7 @@ func (r *Record) UnmarshalBinary(data []byte) error {
 		c.Type = &heap.ctype
 	}
 	c.Name = optStr(flagCusName)
+	c.BillingName = optStr(flagCusBillingName)
 	if flags&flagCusAddress != 0 {
 		a := &p.address
 		a.Line1 = optStr(flagAddrLine1)
@@ -458,6 +470,7 @@ func (r *Record) UnmarshalBinary(data []byte) error {
 	}
 	c.Locale = optStr(flagCusLocale)
 	c.OrganizationID = d.str()
+	c.DefaultPaymentMethodID = optStr(flagCusDefaultPM)
 	c.DeletedAt = optTime(flagCusDeletedAt)
 	c.AvatarURL = d.str()
 	if flags&flagCusMetadata != 0 {

@@ -3,9 +3,11 @@ package backend
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,7 +18,7 @@ import (
 
 func codecPtr[T any](v T) *T { return &v }
 
-// codecRichRecord returns a record with every nullable field set, about 600
+// codecRichRecord returns a record with every nullable field set, about 700
 // bytes encoded.
 func codecRichRecord() *Record {
 	t0 := time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)
@@ -47,6 +49,7 @@ func codecRichRecord() *Record {
 			EmailVerified: true,
 			Type:          &team,
 			Name:          codecPtr("Acme, Inc. — Ünïcödé"),
+			BillingName:   codecPtr("Acme Accounts Payable"),
 			BillingAddress: &sessionstore.Address{
 				Line1:      codecPtr("1 Infinite Loop"),
 				Line2:      codecPtr("Suite 100"),
@@ -55,11 +58,12 @@ func codecRichRecord() *Record {
 				State:      codecPtr("US-CA"),
 				Country:    "US",
 			},
-			TaxID:          &sessionstore.TaxID{Value: "911144442", Format: "us_ein"},
-			Locale:         codecPtr("en-US"),
-			OrganizationID: "0195a3c2-0000-7000-8000-0000000000aa",
-			DeletedAt:      codecPtr(t0.Add(24 * time.Hour)),
-			AvatarURL:      "https://www.gravatar.com/avatar/abcdef0123456789?d=404",
+			TaxID:                  &sessionstore.TaxID{Value: "911144442", Format: "us_ein"},
+			Locale:                 codecPtr("en-US"),
+			OrganizationID:         "0195a3c2-0000-7000-8000-0000000000aa",
+			DefaultPaymentMethodID: codecPtr("0195a3c2-0000-7000-8000-0000000000ee"),
+			DeletedAt:              codecPtr(t0.Add(24 * time.Hour)),
+			AvatarURL:              "https://www.gravatar.com/avatar/abcdef0123456789?d=404",
 			Metadata: sessionstore.Metadata{
 				"plan":     sessionstore.StringValue("enterprise"),
 				"seats":    sessionstore.IntValue(-42),
@@ -172,8 +176,8 @@ func TestRecordCodecRoundTrip(t *testing.T) {
 func TestRecordCodecSizes(t *testing.T) {
 	r := codecRichRecord()
 	b := codecMarshal(t, r)
-	if len(b) < 500 || len(b) > 700 {
-		t.Errorf("rich record encodes to %d bytes, want about 600", len(b))
+	if len(b) < 600 || len(b) > 800 {
+		t.Errorf("rich record encodes to %d bytes, want about 700", len(b))
 	}
 	if hint := r.encodedSizeHint(); hint < len(b) {
 		t.Errorf("size hint %d < encoded size %d", hint, len(b))
@@ -277,7 +281,7 @@ func TestRecordCodecCorrupt(t *testing.T) {
 		t.Fatalf("hand-built bare encoding does not decode: %v", err)
 	}
 	v1 := codecBareEncoding(0, nil)
-	v1[0] = recordVersionV1
+	v1[0] = 1
 	if err := new(Record).UnmarshalBinary(v1); err != nil {
 		t.Fatalf("a version 1 record does not decode: %v", err)
 	}
@@ -285,13 +289,18 @@ func TestRecordCodecCorrupt(t *testing.T) {
 		return codecBareEncoding(flagCusMetadata, entries)
 	}
 	tests := map[string][]byte{
-		"nil":       nil,
-		"empty":     {},
-		"version 0": append([]byte{0}, valid[1:]...),
-		"version 3": append([]byte{3}, valid[1:]...),
+		"nil":          nil,
+		"empty":        {},
+		"version 0":    append([]byte{0}, valid[1:]...),
+		"next version": append([]byte{recordVersion + 1}, valid[1:]...),
+		"v2 with a billing name": func() []byte {
+			b := codecBareEncoding(flagCusBillingName, func(e *codecParts) {})
+			b[0] = 2
+			return b
+		}(),
 		"v1 with last use": func() []byte {
 			b := codecBareEncoding(flagRecLastUsed, func(e *codecParts) {})
-			b[0] = recordVersionV1
+			b[0] = 1
 			return b
 		}(),
 		"version only":     {recordVersion},
@@ -463,4 +472,67 @@ func BenchmarkRecordAppend(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestRecordCodecReadsOldVersions decodes records that earlier encoders
+// wrote (testdata/record-v*.hex: codecRichRecord without its NaN metadata
+// value, and codecBareRecord, as each version had them): they decode to the
+// same record, with the fields later versions added empty, and re-encode as
+// the latest version with the same fields (sealed with a checksum, which
+// they predate).
+func TestRecordCodecReadsOldVersions(t *testing.T) {
+	rich := func(version int) *Record {
+		r := codecRichRecord()
+		delete(r.Customer.Metadata, "nan")
+		r.Customer.BillingName = nil // from version 3
+		r.Customer.DefaultPaymentMethodID = nil
+		if version < 2 {
+			r.LastUsedAt = time.Time{}
+		}
+		return r
+	}
+	for _, tt := range []struct {
+		file    string
+		version byte
+		want    *Record
+	}{
+		{codecOldFiles[0], 1, rich(1)},
+		{codecOldFiles[1], 1, codecBareRecord()},
+		{codecOldFiles[2], 2, rich(2)},
+	} {
+		data := codecOldRecord(t, tt.file)
+		if data[0] != tt.version {
+			t.Fatalf("%s: version %d, want %d", tt.file, data[0], tt.version)
+		}
+		var got Record
+		if err := got.UnmarshalBinary(data); err != nil {
+			t.Fatalf("%s: %v", tt.file, err)
+		}
+		if !reflect.DeepEqual(&got, tt.want) {
+			t.Fatalf("%s decodes to\n%#v\nwant\n%#v", tt.file, got, tt.want)
+		}
+		// Encoded again it is sealed, under the latest version, with the
+		// same fields.
+		version, payload, err := unseal(codecMarshal(t, &got))
+		if err != nil || version != recordVersion || !bytes.Equal(payload[1:], data[1:]) {
+			t.Errorf("%s: re-encoding is not the same fields under version %d: %v", tt.file, recordVersion, err)
+		}
+	}
+}
+
+// codecOldFiles hold records earlier versions of the encoder wrote, in hex.
+var codecOldFiles = []string{"testdata/record-v1-rich.hex", "testdata/record-v1-bare.hex", "testdata/record-v2-rich.hex"}
+
+// codecOldRecord returns the record in one of codecOldFiles.
+func codecOldRecord(t testing.TB, file string) []byte {
+	t.Helper()
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := hex.DecodeString(strings.TrimSpace(string(text)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -18,6 +18,7 @@ type sessionBlock struct {
 
 	returnURL, memberName, memberExternalID string
 	customerExternalID, customerName        string
+	billingName, defaultPaymentMethodID     string
 	locale                                  string
 	customerType                            sessionstore.CustomerType
 	taxID                                   sessionstore.TaxID
@@ -51,6 +52,8 @@ func (r *Record) session() *sessionstore.MemberSession {
 	copyInto(&c.ExternalID, c.ExternalID, &b.customerExternalID)
 	copyInto(&c.Type, c.Type, &b.customerType)
 	copyInto(&c.Name, c.Name, &b.customerName)
+	copyInto(&c.BillingName, c.BillingName, &b.billingName)
+	copyInto(&c.DefaultPaymentMethodID, c.DefaultPaymentMethodID, &b.defaultPaymentMethodID)
 	copyInto(&c.TaxID, c.TaxID, &b.taxID)
 	copyInto(&c.Locale, c.Locale, &b.locale)
 	copyInto(&c.DeletedAt, c.DeletedAt, &b.deletedAt)

@@ -182,6 +182,7 @@ func (d *differ) customer(path string, want, got sessionstore.Customer) {
 	}
 	d.strPtr(path+".type", (*string)(want.Type), (*string)(got.Type))
 	d.strPtr(path+".name", want.Name, got.Name)
+	d.strPtr(path+".billing_name", want.BillingName, got.BillingName)
 	switch wa, ga := want.BillingAddress, got.BillingAddress; {
 	case wa == nil && ga == nil:
 	case wa == nil || ga == nil:
@@ -202,6 +203,7 @@ func (d *differ) customer(path string, want, got sessionstore.Customer) {
 	}
 	d.strPtr(path+".locale", want.Locale, got.Locale)
 	d.str(path+".organization_id", want.OrganizationID, got.OrganizationID)
+	d.strPtr(path+".default_payment_method_id", want.DefaultPaymentMethodID, got.DefaultPaymentMethodID)
 	d.timePtr(path+".deleted_at", want.DeletedAt, got.DeletedAt)
 	d.str(path+".avatar_url", want.AvatarURL, got.AvatarURL)
 }

@@ -82,6 +82,23 @@ var rejectCases = []validationCase{
 		p.Member.Email = email320() + "m"
 	}},
 	{"email invalid UTF-8", "member.email", func(p *sessionstore.CreateParams) { p.Member.Email = "m\xffm@example.com" }},
+	// The customer's email, by customer type: NewCustomer is a team.
+	{"individual customer without email", "customer.email", func(p *sessionstore.CreateParams) {
+		p.Customer.Type = ptr(sessionstore.CustomerIndividual)
+		p.Customer.Email = ""
+	}},
+	{"customer without type or email", "customer.email", func(p *sessionstore.CreateParams) {
+		p.Customer.Type = nil
+		p.Customer.Email = ""
+	}},
+	{"team customer email without @", "customer.email", func(p *sessionstore.CreateParams) { p.Customer.Email = "billing.example.com" }},
+	{"unknown customer type", "customer.type", func(p *sessionstore.CreateParams) { p.Customer.Type = ptr(sessionstore.CustomerType("company")) }},
+	{"billing name of 257 characters", "customer.billing_name", func(p *sessionstore.CreateParams) {
+		p.Customer.BillingName = ptr(strings.Repeat("é", 257))
+	}},
+	{"empty default payment method id", "customer.default_payment_method_id", func(p *sessionstore.CreateParams) {
+		p.Customer.DefaultPaymentMethodID = ptr("")
+	}},
 	// Role.
 	{"unknown role", "member.role", func(p *sessionstore.CreateParams) { p.Member.Role = "admin" }},
 	{"role in wrong case", "member.role", func(p *sessionstore.CreateParams) { p.Member.Role = "Owner" }},
@@ -148,6 +165,7 @@ var rejectCases = []validationCase{
 	{"locale invalid UTF-8", "", func(p *sessionstore.CreateParams) { p.Customer.Locale = ptr("en-\xff") }},
 	{"organization id invalid UTF-8", "", func(p *sessionstore.CreateParams) { p.Customer.OrganizationID = "org\xff" }},
 	{"avatar url invalid UTF-8", "", func(p *sessionstore.CreateParams) { p.Customer.AvatarURL = "https://example.com/\xff.png" }},
+	{"billing name invalid UTF-8", "", func(p *sessionstore.CreateParams) { p.Customer.BillingName = ptr("Acme \xff") }},
 }
 
 var acceptCases = []validationCase{
@@ -165,9 +183,17 @@ var acceptCases = []validationCase{
 		p.Member.Name, p.Member.ExternalID, p.Member.ModifiedAt = nil, nil, nil
 		c := &p.Customer
 		c.Metadata, c.ExternalID, c.Type, c.Name, c.BillingAddress, c.TaxID, c.Locale, c.ModifiedAt = nil, nil, nil, nil, nil, nil, nil, nil
+		c.BillingName, c.DefaultPaymentMethodID = nil, nil
 		c.AvatarURL = ""
 		p.ReturnURL = ""
 	}},
+	{"team customer without email", "", func(p *sessionstore.CreateParams) {
+		p.Customer.Email = ""
+		p.Customer.EmailVerified = false
+	}},
+	{"tax id with a null element", "", func(p *sessionstore.CreateParams) { p.Customer.TaxID.Format = "" }},
+	{"tax id with null elements", "", func(p *sessionstore.CreateParams) { p.Customer.TaxID = &sessionstore.TaxID{} }},
+	{"empty billing name", "", func(p *sessionstore.CreateParams) { p.Customer.BillingName = ptr("") }},
 	{"empty metadata", "", func(p *sessionstore.CreateParams) { p.Customer.Metadata = sessionstore.Metadata{} }},
 	{"50 metadata keys", "", func(p *sessionstore.CreateParams) {
 		p.Customer.Metadata = metadataOf(50, keyN, func(i int) sessionstore.MetadataValue {
