@@ -22,10 +22,11 @@ func ptr[T any](v T) *T { return &v }
 
 // NewCustomer returns a realistic team customer numbered n (n >= 0) with ID
 // CustomerID(n): metadata of all four kinds (string, integer, float,
-// boolean), a billing address, a US EIN tax ID, a locale and an avatar URL;
-// about 600 bytes as JSON. Its CreatedAt and ModifiedAt carry nanoseconds
-// below the microsecond, which a store must truncate. Each call returns a
-// fresh value that shares no memory with any other.
+// boolean), a billing name and address, a US EIN tax ID, a locale, a
+// default payment method and an avatar URL; about 700 bytes as JSON. Its
+// CreatedAt and ModifiedAt carry nanoseconds below the microsecond, which a
+// store must truncate. Each call returns a fresh value that shares no memory
+// with any other.
 func NewCustomer(n int) sessionstore.Customer { return fixture.Customer(n) }
 
 // NewMember returns member number n (n >= 0) of the customer customerID,

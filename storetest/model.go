@@ -603,6 +603,13 @@ func (m *model) updateCustomer(rt *rapid.T) {
 		delete(cust.Metadata, "beta")
 	}
 	cust.BillingAddress = rapid.SampledFrom([]*sessionstore.Address{nil, {Country: "FR", City: ptr("Paris")}, cust.BillingAddress}).Draw(rt, "address")
+	// Today's Polar fields, each set or null: a team customer may have no
+	// email; tax ID elements may be null.
+	cust.BillingName = rapid.SampledFrom([]*string{nil, ptr(fmt.Sprintf("Accounts %d v%d", c, m.version))}).Draw(rt, "billing name")
+	cust.DefaultPaymentMethodID = rapid.SampledFrom([]*string{nil, ptr(fmt.Sprintf("pm_%d_v%d", c, m.version))}).Draw(rt, "payment method")
+	cust.Email = rapid.SampledFrom([]string{"", fmt.Sprintf("billing+%d.v%d@example.com", c, m.version)}).Draw(rt, "email")
+	cust.AvatarURL = rapid.SampledFrom([]string{"", "https://example.com/a.png"}).Draw(rt, "avatar")
+	cust.TaxID = rapid.SampledFrom([]*sessionstore.TaxID{nil, {Value: "DE123456789"}, {Value: "DE123456789", Format: "eu_vat"}}).Draw(rt, "tax id")
 	mod := m.now()
 	cust.ModifiedAt = &mod
 	deleted := rapid.IntRange(0, 4).Draw(rt, "delete") == 0
