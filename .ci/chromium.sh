@@ -15,20 +15,8 @@ if command -v chromium >/dev/null 2>&1; then
 	exit 0
 fi
 
-SUDO=
-if [ "$(id -u)" -ne 0 ]; then
-	if command -v sudo >/dev/null 2>&1; then
-		SUDO="sudo -n"
-	else
-		log "chromium is missing and this is not root (no sudo either)"
-		exit 1
-	fi
-fi
-
 log "installing chromium with apt-get"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >&2
-$SUDO apt-get install -y -qq chromium >&2
+bash "$(dirname "$0")/apt-install.sh" chromium
 
 if ! command -v chromium >/dev/null 2>&1; then
 	log "apt-get finished but chromium is not on PATH"
