@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // JSON of the model types is Polar's wire format, as of Polar API version
@@ -120,23 +118,11 @@ func (s *MemberSession) UnmarshalJSON(data []byte) error {
 	if isJSONNull(data) {
 		return nil
 	}
-	var w memberSessionWire
-	if err := unmarshalWire(data, &w); err != nil {
+	var v MemberSession
+	if err := decodeJSON(data, func(d *decoder) error { return d.session(&v) }); err != nil {
 		return err
 	}
-	*s = MemberSession{
-		CreatedAt:       timeOf(w.CreatedAt),
-		ModifiedAt:      fromJSONTime(w.ModifiedAt),
-		ID:              w.ID,
-		Token:           w.Token,
-		ExpiresAt:       timeOf(w.ExpiresAt),
-		ReturnURL:       w.ReturnURL,
-		MemberPortalURL: w.MemberPortalURL,
-		MemberID:        w.MemberID,
-		Member:          w.Member,
-		CustomerID:      w.CustomerID,
-		Customer:        w.Customer,
-	}
+	*s = v
 	return nil
 }
 
@@ -159,20 +145,11 @@ func (m *Member) UnmarshalJSON(data []byte) error {
 	if isJSONNull(data) {
 		return nil
 	}
-	var w memberWire
-	if err := unmarshalWire(data, &w); err != nil {
+	var v Member
+	if err := decodeJSON(data, func(d *decoder) error { return d.member(&v) }); err != nil {
 		return err
 	}
-	*m = Member{
-		ID:         w.ID,
-		CreatedAt:  timeOf(w.CreatedAt),
-		ModifiedAt: fromJSONTime(w.ModifiedAt),
-		CustomerID: w.CustomerID,
-		Email:      w.Email,
-		Name:       w.Name,
-		ExternalID: w.ExternalID,
-		Role:       w.Role,
-	}
+	*m = v
 	return nil
 }
 
@@ -215,29 +192,11 @@ func (c *Customer) UnmarshalJSON(data []byte) error {
 	if isJSONNull(data) {
 		return nil
 	}
-	var w customerWire
-	if err := unmarshalWire(data, &w); err != nil {
+	var v Customer
+	if err := decodeJSON(data, func(d *decoder) error { return d.customer(&v) }); err != nil {
 		return err
 	}
-	*c = Customer{
-		ID:                     w.ID,
-		CreatedAt:              timeOf(w.CreatedAt),
-		ModifiedAt:             fromJSONTime(w.ModifiedAt),
-		Metadata:               w.Metadata,
-		ExternalID:             w.ExternalID,
-		Email:                  emptyIfNull(w.Email),
-		EmailVerified:          w.EmailVerified,
-		Type:                   w.Type,
-		Name:                   w.Name,
-		BillingName:            w.BillingName,
-		BillingAddress:         w.BillingAddress,
-		TaxID:                  w.TaxID,
-		Locale:                 w.Locale,
-		OrganizationID:         w.OrganizationID,
-		DefaultPaymentMethodID: w.DefaultPaymentMethodID,
-		DeletedAt:              fromJSONTime(w.DeletedAt),
-		AvatarURL:              emptyIfNull(w.AvatarURL),
-	}
+	*c = v
 	return nil
 }
 
@@ -247,14 +206,6 @@ func nullIfEmpty(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// emptyIfNull returns "" for nil.
-func emptyIfNull(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
 
 // MarshalJSON writes the address in Polar's wire format, every key present.
@@ -267,11 +218,11 @@ func (a *Address) UnmarshalJSON(data []byte) error {
 	if isJSONNull(data) {
 		return nil
 	}
-	var w addressWire
-	if err := unmarshalWire(data, &w); err != nil {
+	var v Address
+	if err := decodeJSON(data, func(d *decoder) error { return d.address(&v) }); err != nil {
 		return err
 	}
-	*a = Address(w)
+	*a = v
 	return nil
 }
 
@@ -287,27 +238,11 @@ func (t *TaxID) UnmarshalJSON(data []byte) error {
 	if isJSONNull(data) {
 		return nil
 	}
-	var raw []json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return fmt.Errorf("sessionstore: tax ID: %w", typeError(err, "a JSON array [value, format]"))
+	var v TaxID
+	if err := decodeJSON(data, func(d *decoder) error { return d.taxID(&v) }); err != nil {
+		return err
 	}
-	if len(raw) != 2 {
-		return fmt.Errorf("sessionstore: tax ID has %d elements, want 2 (value, format)", len(raw))
-	}
-	var parts [2]string
-	for i, r := range raw {
-		r = bytes.TrimSpace(r)
-		if string(r) == "null" {
-			continue
-		}
-		if len(r) == 0 || r[0] != '"' {
-			return fmt.Errorf("sessionstore: tax ID element %d is not a string or null", i)
-		}
-		if err := json.Unmarshal(r, &parts[i]); err != nil {
-			return err
-		}
-	}
-	*t = TaxID{Value: parts[0], Format: parts[1]}
+	*t = v
 	return nil
 }
 
@@ -348,20 +283,7 @@ func (m *Metadata) UnmarshalJSON(data []byte) error {
 	if isJSONNull(data) {
 		return nil
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return fmt.Errorf("sessionstore: metadata: %w", typeError(err, "a JSON object"))
-	}
-	md := make(Metadata, len(raw))
-	for k, r := range raw {
-		var v MetadataValue
-		if err := v.UnmarshalJSON(r); err != nil {
-			return wrapField(strconv.Quote(k), err)
-		}
-		md[k] = v
-	}
-	*m = md
-	return nil
+	return decodeJSON(data, func(d *decoder) error { return d.metadata(m) })
 }
 
 // MarshalJSON writes the value keeping its kind: a string, an integer (1), a
@@ -388,52 +310,13 @@ func (v MetadataValue) MarshalJSON() ([]byte, error) {
 // beyond int64); any other number is a float (1.0, 1e3; an error beyond
 // float64); true and false are booleans. null, arrays and objects are errors.
 func (v *MetadataValue) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 {
-		return errors.New("sessionstore: empty metadata value")
-	}
-	switch c := data[0]; {
-	case c == '"':
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
-			return err
+	return decodeJSON(data, func(d *decoder) error {
+		mv, err := d.metadataValue()
+		if err == nil {
+			*v = mv
 		}
-		*v = StringValue(s)
-	case c == 't' || c == 'f':
-		var b bool
-		if err := json.Unmarshal(data, &b); err != nil {
-			return err
-		}
-		*v = BoolValue(b)
-	case c == '-' || (c >= '0' && c <= '9'):
-		var n json.Number
-		if err := json.Unmarshal(data, &n); err != nil {
-			return err
-		}
-		s := string(n)
-		if strings.ContainsAny(s, ".eE") {
-			f, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return fmt.Errorf("sessionstore: metadata float %.40s out of range", s)
-			}
-			*v = FloatValue(f)
-		} else {
-			i, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return fmt.Errorf("sessionstore: metadata integer %.40s out of int64 range", s)
-			}
-			*v = IntValue(i)
-		}
-	case c == 'n':
-		return errors.New("sessionstore: metadata value is null; want a string, number or boolean")
-	case c == '[':
-		return errors.New("sessionstore: metadata value is an array; want a string, number or boolean")
-	case c == '{':
-		return errors.New("sessionstore: metadata value is an object; want a string, number or boolean")
-	default:
-		return errors.New("sessionstore: metadata value is not valid JSON")
-	}
-	return nil
+		return err
+	})
 }
 
 // appendMetadataFloat appends f as encoding/json writes a float64, plus ".0"
@@ -475,30 +358,6 @@ func marshalWire(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
 }
 
-// unmarshalWire decodes the JSON object data into the wire struct that dst
-// points to. Unlike encoding/json it matches keys exactly, by each field's
-// json tag; unknown keys are ignored and missing keys leave the field zero.
-// A duplicate key counts once, with its last value.
-func unmarshalWire(data []byte, dst any) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return &decodeError{err: typeError(err, "a JSON object")}
-	}
-	v := reflect.ValueOf(dst).Elem()
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		r, ok := raw[name]
-		if !ok {
-			continue
-		}
-		if err := json.Unmarshal(r, v.Field(i).Addr().Interface()); err != nil {
-			return wrapField(name, err)
-		}
-	}
-	return nil
-}
-
 // decodeError is a JSON decoding error at a path of keys, such as
 // customer.tax_id.
 type decodeError struct {
@@ -530,20 +389,7 @@ func wrapField(name string, err error) error {
 	return &decodeError{path: name, err: err}
 }
 
-// typeError rewords an *json.UnmarshalTypeError, which names an internal Go
-// type, as "want <want>, got <JSON kind>"; other errors pass unchanged.
-func typeError(err error, want string) error {
-	var ute *json.UnmarshalTypeError
-	if errors.As(err, &ute) {
-		return fmt.Errorf("want %s, got %s", want, ute.Value)
-	}
-	return err
-}
-
 // isJSONNull reports whether data is the JSON literal null.
 func isJSONNull(data []byte) bool {
 	return string(bytes.TrimSpace(data)) == "null"
 }
-
-// timeOf converts a wire time to a time.Time.
-func timeOf(t jsonTime) time.Time { return time.Time(t) }

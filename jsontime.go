@@ -1,7 +1,6 @@
 package sessionstore
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -57,9 +56,9 @@ func formatTime(t time.Time) string {
 // seconds (":60", which time.Time cannot hold) and times whose UTC year falls
 // outside 0000-9999 after applying the offset, so that whatever it returns
 // appendTime writes back as valid RFC 3339.
-func parseTime(s string) (time.Time, error) {
+func parseTime[T string | []byte](s T) (time.Time, error) {
 	bad := func(why string) (time.Time, error) {
-		quoted := s
+		quoted := string(s)
 		if len(quoted) > 64 {
 			quoted = quoted[:64] + "..."
 		}
@@ -119,7 +118,7 @@ func parseTime(s string) (time.Time, error) {
 
 	offset := 0
 	switch {
-	case rest == "Z" || rest == "z":
+	case string(rest) == "Z" || string(rest) == "z":
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
 		oh, ok1 := atoiDigits(rest[1:3])
 		om, ok2 := atoiDigits(rest[4:6])
@@ -143,7 +142,7 @@ func parseTime(s string) (time.Time, error) {
 }
 
 // atoiDigits parses s, which must be all ASCII digits.
-func atoiDigits(s string) (int, bool) {
+func atoiDigits[T string | []byte](s T) (int, bool) {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -175,27 +174,6 @@ func (t jsonTime) MarshalJSON() ([]byte, error) {
 	return append(b, '"'), nil
 }
 
-// UnmarshalJSON reads a quoted RFC 3339 timestamp. JSON null leaves t as it
-// is, as encoding/json does for its own types.
-func (t *jsonTime) UnmarshalJSON(data []byte) error {
-	if string(data) == "null" {
-		return nil
-	}
-	if len(data) == 0 || data[0] != '"' {
-		return errors.New("sessionstore: timestamp is not a JSON string")
-	}
-	var s string
-	if err := json.Unmarshal(data, &s); err != nil {
-		return err
-	}
-	tt, err := parseTime(s)
-	if err != nil {
-		return err
-	}
-	*t = jsonTime(tt)
-	return nil
-}
-
 // toJSONTime converts a nullable time for a wire struct.
 func toJSONTime(t *time.Time) *jsonTime {
 	if t == nil {
@@ -203,13 +181,4 @@ func toJSONTime(t *time.Time) *jsonTime {
 	}
 	jt := jsonTime(*t)
 	return &jt
-}
-
-// fromJSONTime converts a nullable wire time back.
-func fromJSONTime(t *jsonTime) *time.Time {
-	if t == nil {
-		return nil
-	}
-	tt := time.Time(*t)
-	return &tt
 }
