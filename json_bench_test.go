@@ -105,3 +105,28 @@ func BenchmarkJSONEncode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseTime compares parseTime (the RFC 3339 layout check, then
+// time.Parse) with time.Parse alone, on a timestamp as the decoder has it:
+// bytes of the input.
+func BenchmarkParseTime(b *testing.B) {
+	ts := []byte("2026-01-20T10:00:00.123456Z")
+	b.Run("parser=parseTime", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := parseTime(ts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parser=time.Parse", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			t, err := time.Parse(time.RFC3339, string(ts))
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = t.UTC().Truncate(time.Microsecond)
+		}
+	})
+}

@@ -295,7 +295,7 @@ func TestTimeFormat(t *testing.T) {
 			t.Errorf("Member.MarshalJSON with %v = %s, %v", tt.in, b, err)
 		}
 		// The text parses back to the same instant, truncated.
-		back, err := parseTime(tt.want)
+		back, err := parseTime([]byte(tt.want))
 		if err != nil {
 			t.Errorf("parseTime(%q): %v", tt.want, err)
 		} else if wantT := tt.in.UTC().Truncate(time.Microsecond); !back.Equal(wantT) || back.Location() != time.UTC {
@@ -344,7 +344,7 @@ func TestTimeParse(t *testing.T) {
 		{"9999-12-31T23:59:59+01:00", utc(9999, 12, 31, 22, 59, 59, 0)},
 	}
 	for _, tt := range good {
-		got, err := parseTime(tt.in)
+		got, err := parseTime([]byte(tt.in))
 		if err != nil {
 			t.Errorf("parseTime(%q): %v", tt.in, err)
 			continue
@@ -395,7 +395,7 @@ func TestTimeParse(t *testing.T) {
 		"２026-01-20T10:00:00Z",
 	}
 	for _, in := range bad {
-		if got, err := parseTime(in); err == nil {
+		if got, err := parseTime([]byte(in)); err == nil {
 			t.Errorf("parseTime(%q) = %v, want an error", in, got)
 		}
 		var m Member
@@ -417,7 +417,7 @@ func TestTimeParse(t *testing.T) {
 		t.Errorf("escaped Z: %v", err)
 	}
 	// The error message is bounded and says what failed.
-	_, err := parseTime(strings.Repeat("9", 10000))
+	_, err := parseTime([]byte(strings.Repeat("9", 10000)))
 	if err == nil || len(err.Error()) > 200 || !strings.HasPrefix(err.Error(), "sessionstore: ") {
 		t.Errorf("long input error: %v", err)
 	}

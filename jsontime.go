@@ -3,6 +3,7 @@ package sessionstore
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -56,107 +57,100 @@ func formatTime(t time.Time) string {
 // seconds (":60", which time.Time cannot hold) and times whose UTC year falls
 // outside 0000-9999 after applying the offset, so that whatever it returns
 // appendTime writes back as valid RFC 3339.
-func parseTime[T string | []byte](s T) (time.Time, error) {
+//
+// The parsing is time.Parse's. The hand-written parser this replaced was no
+// faster: BenchmarkParseTime, -count 6 on the shared 2-core machine, gave
+// 88-114 ns (median 103 ns) for it and 83-105 ns (median 90 ns) for
+// time.Parse, neither allocating, so it went. time.Parse alone is more lenient than RFC
+// 3339 when its fast path fails (one-digit hours, a comma before the
+// fraction, offsets up to 24:60), so isRFC3339Shape checks the layout
+// first; time.Parse checks the ranges of month, day, hour, minute and
+// second.
+func parseTime(b []byte) (time.Time, error) {
 	bad := func(why string) (time.Time, error) {
-		quoted := string(s)
+		quoted := string(b)
 		if len(quoted) > 64 {
 			quoted = quoted[:64] + "..."
 		}
 		return time.Time{}, errors.New("sessionstore: bad RFC 3339 timestamp " + strconv.Quote(quoted) + ": " + why)
 	}
-	// "2006-01-02T15:04:05" is 19 bytes; the shortest offset is "Z".
-	if len(s) < 20 {
-		return bad("too short")
+	if !isRFC3339Shape(b) {
+		return bad("not of the form 2006-01-02T15:04:05.999999Z or with an offset ±07:00")
 	}
-	if s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
-		return bad("wrong layout")
-	}
-	year, ok1 := atoiDigits(s[0:4])
-	month, ok2 := atoiDigits(s[5:7])
-	day, ok3 := atoiDigits(s[8:10])
-	hour, ok4 := atoiDigits(s[11:13])
-	minute, ok5 := atoiDigits(s[14:16])
-	sec, ok6 := atoiDigits(s[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
-		return bad("non-digit in date or time")
-	}
-	switch {
-	case month < 1 || month > 12:
-		return bad("month out of range")
-	case day < 1 || day > daysIn(time.Month(month), year):
-		return bad("day out of range")
-	case hour > 23:
-		return bad("hour out of range")
-	case minute > 59:
-		return bad("minute out of range")
-	case sec > 59:
-		return bad("second out of range")
-	}
-
-	rest := s[19:]
-	nsec := 0
-	if rest[0] == '.' {
-		n := 1
-		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
-			n++
+	if b[10] == 't' || b[len(b)-1] == 'z' {
+		// time.Parse wants "T" and "Z" in upper case; RFC 3339 allows both.
+		var buf [64]byte
+		u := append(buf[:0], b...)
+		u[10] = 'T'
+		if u[len(u)-1] == 'z' {
+			u[len(u)-1] = 'Z'
 		}
-		if n == 1 {
-			return bad("empty fraction")
-		}
-		// Keep the first six digits (microseconds), padding with zeros;
-		// later digits are truncated.
-		us := 0
-		for i := 1; i <= 6; i++ {
-			us *= 10
-			if i < n {
-				us += int(rest[i] - '0')
-			}
-		}
-		nsec = us * 1000
-		rest = rest[n:]
+		b = u
 	}
-
-	offset := 0
-	switch {
-	case string(rest) == "Z" || string(rest) == "z":
-	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
-		oh, ok1 := atoiDigits(rest[1:3])
-		om, ok2 := atoiDigits(rest[4:6])
-		if !ok1 || !ok2 || oh > 23 || om > 59 {
-			return bad("bad offset")
+	t, err := time.Parse(time.RFC3339, string(b))
+	if err != nil {
+		var pe *time.ParseError
+		if errors.As(err, &pe) && pe.Message != "" {
+			return bad(strings.TrimPrefix(pe.Message, ": "))
 		}
-		offset = oh*3600 + om*60
-		if rest[0] == '-' {
-			offset = -offset
-		}
-	default:
-		return bad("bad offset")
+		return bad("out of range")
 	}
-
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	t = t.Add(-time.Duration(offset) * time.Second)
+	t = t.UTC().Truncate(time.Microsecond)
 	if !timeInRange(t) {
 		return bad("year outside 0000-9999 in UTC")
 	}
 	return t, nil
 }
 
-// atoiDigits parses s, which must be all ASCII digits.
-func atoiDigits[T string | []byte](s T) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
+// isRFC3339Shape reports whether b has the layout of an RFC 3339
+// timestamp: digits and separators in place, a fraction of at least one
+// digit if any, and an offset of Z or ±hh:mm with hh at most 23 and mm at
+// most 59.
+func isRFC3339Shape(b []byte) bool {
+	const layout = "dddd-dd-ddTdd:dd:dd"
+	if len(b) < len(layout)+1 {
+		return false
 	}
-	return n, true
-}
-
-// daysIn returns the number of days in month m of year y.
-func daysIn(m time.Month, y int) int {
-	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	for i := 0; i < len(layout); i++ {
+		switch c := b[i]; layout[i] {
+		case 'd':
+			if c < '0' || c > '9' {
+				return false
+			}
+		case 'T':
+			if c != 'T' && c != 't' {
+				return false
+			}
+		default:
+			if c != layout[i] {
+				return false
+			}
+		}
+	}
+	rest := b[len(layout):]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	switch {
+	case len(rest) == 1:
+		return rest[0] == 'Z' || rest[0] == 'z'
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		for _, i := range []int{1, 2, 4, 5} {
+			if rest[i] < '0' || rest[i] > '9' {
+				return false
+			}
+		}
+		hourOK := rest[1] < '2' || rest[1] == '2' && rest[2] <= '3'
+		return hourOK && rest[4] <= '5'
+	}
+	return false
 }
 
 // jsonTime is a time.Time in the wire form, for the unexported wire structs.
