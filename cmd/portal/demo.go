@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/memberkit/sessionstore"
@@ -116,4 +119,40 @@ func demoDirectory() *directory {
 		d.order = append(d.order, m.ID)
 	}
 	return d
+}
+
+// demoLink is one member's portal link, printed at start.
+type demoLink struct {
+	Member   sessionstore.Member
+	Customer sessionstore.Customer
+	URL      string
+}
+
+// createDemoSessions creates a portal link for every member of the
+// directory and returns them. A member's earlier links (live sessions no
+// browser has exchanged, such as those printed by the last start) are
+// revoked first, so restarts do not pile links up; browsers stay signed in.
+func (s *server) createDemoSessions(ctx context.Context) ([]demoLink, error) {
+	var links []demoLink
+	for _, id := range s.dir.order {
+		m, c, _ := s.dir.member(id)
+		old, err := s.store.ListByMember(ctx, m.ID)
+		if err != nil {
+			return nil, fmt.Errorf("portal: listing the sessions of %s: %w", m.Email, err)
+		}
+		for _, x := range old {
+			if _, device := s.devices.label(x.ID); device {
+				continue
+			}
+			if err := s.store.Revoke(ctx, x.ID); err != nil && !errors.Is(err, sessionstore.ErrNotFound) {
+				return nil, fmt.Errorf("portal: revoking an old link of %s: %w", m.Email, err)
+			}
+		}
+		sess, err := s.store.Create(ctx, sessionstore.CreateParams{Member: m, Customer: c})
+		if err != nil {
+			return nil, fmt.Errorf("portal: creating a session for %s: %w", m.Email, err)
+		}
+		links = append(links, demoLink{Member: m, Customer: c, URL: sess.MemberPortalURL})
+	}
+	return links, nil
 }
