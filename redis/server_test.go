@@ -62,39 +62,8 @@ func TestServerFaults(t *testing.T) {
 		}
 		p := createParams(0, 0)
 		first := sessions[0]
-		calls := map[string]func(ctx context.Context) error{
-			"Create": func(ctx context.Context) error { _, err := s.Create(ctx, p); return err },
-			"Lookup": func(ctx context.Context) error { _, err := s.Lookup(ctx, first.Token); return err },
-			"Get":    func(ctx context.Context) error { _, err := s.Get(ctx, first.ID); return err },
-			"ListByMember": func(ctx context.Context) error {
-				_, err := s.ListByMember(ctx, p.Member.ID)
-				return err
-			},
-			"ListByCustomer": func(ctx context.Context) error {
-				_, err := s.ListByCustomer(ctx, p.Customer.ID)
-				return err
-			},
-			"Extend": func(ctx context.Context) error { _, err := s.Extend(ctx, first.ID, 0); return err },
-			"Revoke": func(ctx context.Context) error { return s.Revoke(ctx, first.ID) },
-			"RevokeMember": func(ctx context.Context) error {
-				_, err := s.RevokeMember(ctx, p.Member.ID)
-				return err
-			},
-			"RevokeCustomer": func(ctx context.Context) error {
-				_, err := s.RevokeCustomer(ctx, p.Customer.ID)
-				return err
-			},
-			"UpdateMember": func(ctx context.Context) error {
-				_, err := s.UpdateMember(ctx, p.Member)
-				return err
-			},
-			"UpdateCustomer": func(ctx context.Context) error {
-				_, err := s.UpdateCustomer(ctx, p.Customer)
-				return err
-			},
-			"DeleteExpired": func(ctx context.Context) error { _, err := s.DeleteExpired(ctx); return err },
-			"Ping":          s.Ping,
-		}
+		calls := storetest.Calls(s, p, first)
+		calls["Ping"] = s.Ping
 		for name, call := range calls {
 			ctx, cancel := context.WithTimeout(bg, 20*time.Second)
 			err := call(ctx)
