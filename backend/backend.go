@@ -121,6 +121,16 @@ type PrivateRecords interface {
 	PrivateRecords()
 }
 
+// PurgeBatcher is implemented by a backend that wants DeleteExpired called
+// with its own batch size: PurgeBatch returns how many records one call
+// should remove at most (at least 1). Each call is one lock hold or one
+// transaction of the backend, which is how long a concurrent lookup may
+// wait; the engine lets waiting goroutines run between calls. A backend
+// without it is called with 128.
+type PurgeBatcher interface {
+	PurgeBatch() int
+}
+
 // Backend is the storage under a store built by NewStore. It only stores
 // records and finds them by token hash, ID, member, customer or expiry time;
 // it never validates, formats or decides whether a session is live. The

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,8 +32,9 @@ type engine struct {
 	swept     sync.WaitGroup
 }
 
-// purgeBatch is how many expired records DeleteExpired asks the backend to
-// remove at a time, so that no lock is held over a large purge.
+// purgeBatch is how many expired records DeleteExpired asks a backend to
+// remove at a time, so that no lock is held over a large purge, unless the
+// backend says otherwise (see PurgeBatcher).
 const purgeBatch = 128
 
 // NewStore returns a sessionstore.Store that keeps its sessions in the
@@ -477,19 +479,27 @@ func (e *engine) DeleteExpired(ctx context.Context) (int, error) {
 	if e.opts.ExpiredRetention > 0 {
 		cutoff = cutoff.Add(-e.opts.ExpiredRetention)
 	}
+	batch := purgeBatch
+	if pb, ok := e.b.(PurgeBatcher); ok {
+		batch = max(1, pb.PurgeBatch())
+	}
 	total := 0
 	for {
-		n, err := e.b.DeleteExpired(ctx, cutoff, purgeBatch)
+		n, err := e.b.DeleteExpired(ctx, cutoff, batch)
 		total += n
-		if err == nil && n >= purgeBatch {
+		if err == nil && n >= batch {
 			err = e.check(ctx)
 		}
-		if err != nil || n < purgeBatch {
+		if err != nil || n < batch {
 			if err == nil && e.obs != nil {
 				e.obs.Observe(ctx, sessionstore.Event{Kind: sessionstore.EventPurged, Count: total, Duration: e.opts.Now().Sub(start)})
 			}
 			return total, err
 		}
+		// Let the lookups that waited for this batch run before the next
+		// one: on a busy process the purge would otherwise take its next
+		// batch first.
+		runtime.Gosched()
 	}
 }
 

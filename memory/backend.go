@@ -227,6 +227,14 @@ func (b *storage) DeleteExpired(ctx context.Context, cutoff time.Time, limit int
 	return n, nil
 }
 
+// purgeBatch is how many records one DeleteExpired call removes at most
+// under the write lock: some tens of microseconds, even with a million
+// sessions in the heap.
+const purgeBatch = 64
+
+// PurgeBatch implements backend.PurgeBatcher.
+func (b *storage) PurgeBatch() int { return purgeBatch }
+
 // Close implements backend.Backend: it drops every record.
 func (b *storage) Close() error {
 	b.mu.Lock()

@@ -15,6 +15,14 @@ import (
 // already reclaimed (which are not counted) took places in a batch.
 const maxPurgeRounds = 16
 
+// purgeBatch is how many records one DeleteExpired call removes at most:
+// each batch is one script, and Redis runs nothing else while a script
+// runs, so a batch must stay well under a millisecond of server time.
+const purgeBatch = 32
+
+// PurgeBatch implements backend.PurgeBatcher.
+func (b *storage) PurgeBatch() int { return purgeBatch }
+
 // DeleteExpired implements backend.Backend. It picks expired records
 // from the expiry zset (so live ones are never scanned), reads their index
 // fields, and removes them with purgeScript, in batches of at most limit.
