@@ -191,7 +191,6 @@ func checkConsistency(t testing.TB, db *badgerdb.DB, allowCorrupt bool) consiste
 			t.Errorf("record %s has index entries %+v, want one of each", rec.ID, e)
 		}
 		want[string(countKey(tagMember, rec.MemberID()))]++
-		want[string(countKey(tagCustomer, rec.CustomerID()))]++
 	}
 	for h := range corrupt {
 		if e := seen[h]; e == nil || e.expiry != 1 {

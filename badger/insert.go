@@ -28,7 +28,10 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 	}
 	member, customer := rec.MemberID(), rec.CustomerID()
 	writes := recordWrites(rec, val)
-	memberCount, customerCount := countKey(tagMember, member), countKey(tagCustomer, customer)
+	memberCount := countKey(tagMember, member)
+	gate := b.customers.of(customer)
+	gate.RLock()
+	defer gate.RUnlock()
 	err = b.update(ctx, func(txn *badgerdb.Txn) error {
 		if admit != nil {
 			if err := evict(ctx, txn, member, admit); err != nil {
@@ -36,9 +39,6 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 			}
 		}
 		if err := addCount(txn, memberCount, 1); err != nil {
-			return err
-		}
-		if err := addCount(txn, customerCount, 1); err != nil {
 			return err
 		}
 		for _, w := range writes {
@@ -141,9 +141,10 @@ func recordWrites(rec *backend.Record, val []byte) [][2][]byte {
 }
 
 // Rehash implements backend.Backend: one transaction moves the record to
-// its new hash and points its index entries there. It touches both group
-// counters, so it is ordered with the Inserts and Edits of its member and
-// customer.
+// its new hash and points its index entries there. It touches the member's
+// counter, so it is ordered with the Inserts and Edits of its member; an
+// Edit of its customer read the customer index entry Rehash rewrites, so
+// Badger orders those two on its own.
 func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Record) (err error) {
 	val, err := rec.MarshalBinary()
 	if err != nil {
@@ -157,7 +158,7 @@ func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Reco
 	if err := b.space.allow(true); err != nil {
 		return err
 	}
-	id, member, customer := rec.ID, rec.MemberID(), rec.CustomerID()
+	id, member := rec.ID, rec.MemberID()
 	writes := recordWrites(rec, val)
 	err = b.update(ctx, func(txn *badgerdb.Txn) error {
 		cur, _, err := getRecord(txn, from)
@@ -168,9 +169,6 @@ func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Reco
 			return err
 		}
 		if err := addCount(txn, countKey(tagMember, member), 0); err != nil {
-			return err
-		}
-		if err := addCount(txn, countKey(tagCustomer, customer), 0); err != nil {
 			return err
 		}
 		for _, k := range [][]byte{recordKey(from), expiryKey(cur.ExpiresAt, id)} {

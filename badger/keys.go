@@ -16,15 +16,17 @@ import (
 //	P "c" len(customer) customer id → hash   (customer index)
 //	P "e" be64(expires) id          → hash len(member) member len(customer) customer
 //	P "g" "m" len(member) member    → be64 count of the member's records
-//	P "g" "c" len(customer) customer → be64 count of the customer's records
 //
 // len(x) is a uvarint, so that one member's prefix never matches another's
 // ("ab" and "abc"). be64(expires) is the big-endian Unix microseconds of
 // ExpiresAt with the sign bit flipped, so that keys sort by time and
-// DeleteExpired reads the expired entries only. The counters are the
-// "generation" keys that make Badger order an Insert and an Edit of the same
-// group (see backend.go); a counter is deleted with the last record of its
-// group, so an empty store has no key at all.
+// DeleteExpired reads the expired entries only. The member counters are
+// the "generation" keys that make Badger order an Insert and an Edit of the
+// same member; a counter is deleted with the last record of its member, so
+// an empty store has no key at all. Customers have no counter, so that the
+// Creates of one customer write no key in common: their Inserts and Edits
+// are ordered by customerGates. (Stores written before that kept a
+// "g" "c" counter per customer, which is no longer read or written.)
 const keyPrefix = "mst\x00"
 
 // The tags after keyPrefix.
@@ -68,8 +70,8 @@ func groupKey(tag byte, group, id string) []byte {
 	return append(groupPrefix(tag, group), id...)
 }
 
-// countKey is the key of the record counter of a member's or customer's
-// group.
+// countKey is the key of the record counter of a member's group (tag is
+// tagMember).
 func countKey(tag byte, group string) []byte {
 	k := make([]byte, 0, len(keyPrefix)+2+binary.MaxVarintLen64+len(group))
 	k = append(k, keyPrefix...)

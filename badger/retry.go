@@ -82,6 +82,7 @@ func (b *storage) updateAfter(ctx context.Context, before func(), fn func(txn *b
 		if !errors.Is(err, badgerdb.ErrConflict) {
 			return err
 		}
+		b.conflicts.Add(1)
 		if i+1 == maxAttempts {
 			return conflictErr(err)
 		}

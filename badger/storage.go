@@ -51,15 +51,21 @@ type storage struct {
 	purgeMu sync.Mutex
 	floor   expiryFloor
 
-	// splits counts the transactions found too big and split, for tests.
-	splits atomic.Int64
+	// splits counts the transactions found too big and split, and
+	// conflicts the attempts that lost a conflict and were retried, for
+	// tests and benchmarks.
+	splits    atomic.Int64
+	conflicts atomic.Int64
 
 	// space refuses writes when the disk is nearly full.
 	space *spaceGuard
+
+	// customers orders Inserts with the Edits of their customer.
+	customers *customerGates
 }
 
 func newStorage(db *badgerdb.DB, owned bool, gcInterval time.Duration, space *spaceGuard) *storage {
-	b := &storage{db: db, owned: owned, space: space}
+	b := &storage{db: db, owned: owned, space: space, customers: newCustomerGates()}
 	if gcInterval > 0 && !db.Opts().InMemory {
 		b.gcStop = make(chan struct{})
 		b.gcDone = make(chan struct{})
