@@ -12,7 +12,9 @@
 // memory backend is faster; for a single process that must survive restarts
 // without a server, the Badger backend.
 //
-// A Lookup is one HGET; Get is a GET and an HGET. Lists and revocations cost
+// A Lookup is one HGET; Get is one round trip, a script doing a GET and an
+// HGET. DeleteExpired removes at most 32 sessions per script, so that no
+// script holds Redis up for long. Lists and revocations cost
 // O(sessions of that member or customer); DeleteExpired finds expired
 // sessions in a sorted set by expiry time, so it never scans live ones.
 //

@@ -38,9 +38,9 @@ func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, erro
 	return r, nil
 }
 
-// Select implements backend.Backend. By ID it reads the ID key, then
-// the record; by member or customer it reads the set, then its records in
-// pipelined batches. Entries whose record is gone are skipped; a record
+// Select implements backend.Backend. By ID it reads the ID key and the
+// record in one script (one round trip, see selectID); by member or
+// customer it reads the set, then its records in pipelined batches. Entries whose record is gone are skipped; a record
 // that cannot be decoded is returned as its stub (see stubs).
 func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.Record, error) {
 	if b.closed.Load() {
@@ -52,12 +52,7 @@ func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.
 	)
 	switch sel.Index {
 	case backend.IndexID:
-		var h string
-		h, err = b.c.Get(ctx, b.k.id(sel.Key)).Result()
-		if errors.Is(err, goredis.Nil) {
-			return []*backend.Record{}, nil
-		}
-		hexes = []string{h}
+		return b.selectID(ctx, sel)
 	case backend.IndexMember:
 		hexes, err = b.c.SMembers(ctx, b.k.member(sel.Key)).Result()
 	case backend.IndexCustomer:
@@ -78,30 +73,71 @@ func (b *storage) Select(ctx context.Context, sel backend.Selector) ([]*backend.
 		if err != nil {
 			return nil, opError("select", err)
 		}
-		var bad []string
-		var errs []error
-		for i, d := range datas {
-			if d.missing {
-				continue
-			}
-			r, err := d.decode(hexes[i])
-			if err != nil {
-				bad, errs = append(bad, hexes[i]), append(errs, err)
-				continue
-			}
-			if sel.Index == backend.IndexID && r.ID != sel.Key {
-				return nil, corrupt("select", errors.New("ID key points at another session"))
-			}
-			out = append(out, r)
+		if out, err = b.collect(ctx, sel, hexes[:n], datas, out); err != nil {
+			return nil, err
 		}
-		stubs, err := b.stubs(ctx, b.c, sel, bad, errs)
-		if err != nil {
-			return nil, opError("select", err)
-		}
-		out = append(out, stubs...)
 		hexes = hexes[n:]
 	}
 	return out, nil
+}
+
+// selectID is Select by ID: selectIDScript reads the ID key and the
+// record it names.
+func (b *storage) selectID(ctx context.Context, sel backend.Selector) ([]*backend.Record, error) {
+	v, err := selectIDScript.Run(ctx, b.c, []string{b.k.id(sel.Key)}, b.k.record(""), fieldData).Slice()
+	if err != nil {
+		return nil, opError("select", err)
+	}
+	kind, _ := v[0].(int64)
+	str := func(i int) string {
+		if i >= len(v) {
+			return ""
+		}
+		s, _ := v[i].(string)
+		return s
+	}
+	var d stored
+	switch kind {
+	case 0:
+		return nil, corrupt("select", errors.New(str(1)))
+	case 1:
+		return []*backend.Record{}, nil
+	case 2:
+		d.missing = true
+	case 3:
+		d.err = errors.New(str(2))
+	case 4:
+		d.data = []byte(str(2))
+	default:
+		return nil, opError("select", fmt.Errorf("unexpected reply %v", v))
+	}
+	return b.collect(ctx, sel, []string{str(1)}, []stored{d}, make([]*backend.Record, 0, 1))
+}
+
+// collect appends to out the records of hexes read as datas, skipping
+// missing ones, with stubs for those that cannot be decoded.
+func (b *storage) collect(ctx context.Context, sel backend.Selector, hexes []string, datas []stored, out []*backend.Record) ([]*backend.Record, error) {
+	var bad []string
+	var errs []error
+	for i, d := range datas {
+		if d.missing {
+			continue
+		}
+		r, err := d.decode(hexes[i])
+		if err != nil {
+			bad, errs = append(bad, hexes[i]), append(errs, err)
+			continue
+		}
+		if sel.Index == backend.IndexID && r.ID != sel.Key {
+			return nil, corrupt("select", errors.New("ID key points at another session"))
+		}
+		out = append(out, r)
+	}
+	stubs, err := b.stubs(ctx, b.c, sel, bad, errs)
+	if err != nil {
+		return nil, opError("select", err)
+	}
+	return append(out, stubs...), nil
 }
 
 // stubs returns the backend.CorruptRecord stubs of the records of hexes,

@@ -72,6 +72,40 @@ end
 return 0
 `)
 
+// selectIDScript reads a session by ID in one round trip: the ID key, then
+// the data field of the record hash it names. Its reply is an array whose
+// first element says what it found:
+//
+//	{0, error}        the ID key holds something other than a string
+//	{1}               no ID key
+//	{2, hash}         the ID key, but no record under that hash
+//	{3, hash, error}  the record key holds something other than a hash
+//	{4, hash, data}   the record's data
+//
+//	KEYS[1]: the ID key
+//	ARGV[1]: the record key prefix (the record key without the hash);
+//	ARGV[2]: the data field
+//
+// The record key is built in the script, which Redis Cluster allows
+// because it has the ID key's hash tag, so it lives in the same slot.
+var selectIDScript = goredis.NewScript(`
+local h = redis.pcall('GET', KEYS[1])
+if type(h) == 'table' and h.err then
+  return {0, h.err}
+end
+if not h then
+  return {1}
+end
+local d = redis.pcall('HGET', ARGV[1] .. h, ARGV[2])
+if type(d) == 'table' and d.err then
+  return {3, h, d.err}
+end
+if not d then
+  return {2, h}
+end
+return {4, h, d}
+`)
+
 // purgeScript removes expired records with their index entries. A record
 // is removed only if its expiry score is still at or before the cutoff, so
 // one extended since it was picked stays.
