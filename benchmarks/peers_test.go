@@ -147,6 +147,8 @@ func runParallel(b *testing.B, bs *base, impl string) {
 // (run=parallel, b.RunParallel):
 //
 //	floor                      SHA-256 of the token and a map read under a sync.RWMutex
+//	floor-copy                 the same, then one allocation and copy of the encoded record
+//	                           (what a lookup that hands out its own copy cannot go below)
 //	scs-memstore-find          scs memstore Find
 //	scs-memstore-find-decode   scs memstore Find, then json.Unmarshal into a MemberSession
 //	memory                     sessionstore memory Lookup
@@ -155,13 +157,16 @@ func runParallel(b *testing.B, bs *base, impl string) {
 //	badger                     sessionstore Badger Lookup on that same DB (no SyncWrites)
 //	scs-badgerstore-equiv-find         scs badgerstore's Find, reproduced (see BENCHMARKS.md)
 //	scs-badgerstore-equiv-find-decode  the same, then json.Unmarshal into a MemberSession
+//	redis-raw-hget             raw HGET of the record's data field the Redis store wrote, on the store's client
+//	redis                      sessionstore Redis Lookup (only with SESSIONSTORE_REDIS_ADDR set)
 func BenchmarkLookup(b *testing.B) {
 	runGroups(b, benchkit.Sizes(), []group{
-		{buildFloor, []string{"floor"}, []string{"floor"}, false},
+		{buildFloor, []string{"floor", "floor-copy"}, []string{"floor", "floor-copy"}, false},
 		{buildScsMem, []string{"scs-memstore-find", "scs-memstore-find-decode"}, []string{"scs-memstore-find-decode"}, false},
 		{buildMemoryLookup, []string{"memory"}, []string{"memory"}, false},
 		{buildBadgerLookup, []string{"badger-raw-get", "badger-raw-get-nocopy", "badger"}, []string{"badger-raw-get", "badger"}, false},
 		{buildScsBadger, []string{"scs-badgerstore-equiv-find", "scs-badgerstore-equiv-find-decode"}, nil, false},
+		{buildRedisLookup, []string{"redis-raw-hget", "redis"}, []string{"redis-raw-hget", "redis"}, false},
 	}, true)
 }
 
@@ -256,9 +261,25 @@ func appJSON(s *sessionstore.MemberSession) []byte {
 }
 
 // floor is the least a token lookup costs: hash the token, read a map.
+// enc holds each record encoded, for floor-copy.
 type floor struct {
-	mu sync.RWMutex
-	m  map[token.Hash]*backend.Record
+	mu  sync.RWMutex
+	m   map[token.Hash]*backend.Record
+	enc map[token.Hash][]byte
+}
+
+// lookupCopy is lookup handing out a copy of the record's bytes: one
+// allocation and copy of a record of the same size.
+func (f *floor) lookupCopy(tok string) ([]byte, error) {
+	var buf [64]byte
+	h := sha256.Sum256(buf[:copy(buf[:], tok)])
+	f.mu.RLock()
+	v := f.enc[h]
+	f.mu.RUnlock()
+	if v == nil {
+		return nil, errNotFound
+	}
+	return append(make([]byte, 0, len(v)), v...), nil
 }
 
 func (f *floor) lookup(tok string) (*backend.Record, error) {
@@ -274,13 +295,19 @@ func (f *floor) lookup(tok string) (*backend.Record, error) {
 }
 
 func buildFloor(b *testing.B, n int) *base {
-	f := &floor{m: make(map[token.Hash]*backend.Record, n)}
+	f := &floor{m: make(map[token.Hash]*backend.Record, n), enc: make(map[token.Hash][]byte, n)}
 	tokens := make([]string, n)
 	sessions(b, n, func(j int, s *sessionstore.MemberSession) {
 		tokens[j] = s.Token
 		r := record(s)
+		enc, err := r.MarshalBinary()
+		if err != nil {
+			b.Error(err)
+			return
+		}
 		f.mu.Lock()
 		f.m[r.TokenHash] = r
+		f.enc[r.TokenHash] = enc
 		f.mu.Unlock()
 	})
 	return &base{
@@ -288,6 +315,10 @@ func buildFloor(b *testing.B, n int) *base {
 		ops: map[string]func(int) error{
 			"floor": func(i int) error {
 				_, err := f.lookup(tokens[i])
+				return err
+			},
+			"floor-copy": func(i int) error {
+				_, err := f.lookupCopy(tokens[i])
 				return err
 			},
 		},
