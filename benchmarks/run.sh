@@ -67,7 +67,7 @@ build_peers="go test -c -o benchmarks.test ."
 cmd_suite="SESSIONSTORE_BENCH_LARGE=0 ./sessionstore.test -test.run '^\$' -test.bench '^Benchmark(Memory|BadgerDisk|BadgerInMemory|Redis|Postgres)\$' -test.benchtime $BENCHTIME -test.count $COUNT -test.timeout 0"
 cmd_postgres="./sessionstore.test -test.run '^\$' -test.bench '^BenchmarkPostgresLookup\$' -test.benchtime $BENCHTIME -test.count $COUNT -test.timeout 0"
 cmd_once="SESSIONSTORE_BENCH_LARGE=$LARGE ./sessionstore.test -test.run '^\$' -test.bench '^Benchmark(Footprint|SweepLatency)\$' -test.benchtime 1x -test.count $COUNT_ONCE -test.timeout 0"
-cmd_peers="SESSIONSTORE_BENCH_LARGE=$LARGE ./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkLookup\$' -test.benchtime $BENCHTIME -test.count $COUNT -test.timeout 0"
+cmd_peers="SESSIONSTORE_BENCH_LARGE=$LARGE ./benchmarks.test -test.run '^\$' -test.bench '^Benchmark(Lookup|Get)\$' -test.benchtime $BENCHTIME -test.count $COUNT -test.timeout 0"
 cmd_create="./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkCreate\$' -test.benchtime $BENCHTIME_CREATE -test.count $COUNT -test.timeout 0"
 cmd_heap="SESSIONSTORE_BENCH_LARGE=$LARGE ./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkHeap\$' -test.benchtime 1x -test.count $COUNT_ONCE -test.timeout 0"
 # The JSON benchmarks are compared with each other, so their rounds are
