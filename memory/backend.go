@@ -21,14 +21,11 @@ type entry struct {
 	customerIdx int
 }
 
-// storage implements backend.Backend with maps under one RWMutex, except
-// the hash index, which is sharded so that parallel lookups do not share a
-// lock (see shard): a writer holds mu and the locks of the shards it
-// changes.
+// storage implements backend.Backend with maps under one RWMutex.
 type storage struct {
 	mu        sync.RWMutex
 	closed    bool
-	shards    [shardCount]shard
+	byHash    map[token.Hash]*entry
 	byID      map[string]*entry
 	members   map[string][]*entry
 	customers map[string][]*entry
@@ -36,15 +33,12 @@ type storage struct {
 }
 
 func newStorage() *storage {
-	b := &storage{
+	return &storage{
+		byHash:    make(map[token.Hash]*entry),
 		byID:      make(map[string]*entry),
 		members:   make(map[string][]*entry),
 		customers: make(map[string][]*entry),
 	}
-	for i := range b.shards {
-		b.shards[i].m = make(map[token.Hash]*entry)
-	}
-	return b
 }
 
 // Insert implements backend.Backend. The record's member and customer
@@ -57,18 +51,8 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 	if b.closed {
 		return sessionstore.ErrClosed
 	}
-	mask := maskOf(r.TokenHash)
-	var evict []*entry
 	if admit != nil {
-		evict = b.evictions(r.Member.ID, admit)
-	}
-	for _, e := range evict {
-		mask |= maskOf(e.rec.TokenHash)
-	}
-	b.lockShards(mask)
-	defer b.unlockShards(mask)
-	for _, e := range evict {
-		b.removeLocked(e)
+		b.admitLocked(r.Member.ID, admit)
 	}
 	if g := b.members[r.Member.ID]; len(g) > 0 {
 		if m := g[len(g)-1].rec.Member; m.Equal(*r.Member) {
@@ -81,7 +65,7 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 		}
 	}
 	e := &entry{rec: &r}
-	b.shards[shardOf(r.TokenHash)].m[r.TokenHash] = e
+	b.byHash[r.TokenHash] = e
 	b.byID[r.ID] = e
 	e.memberIdx = len(b.members[r.Member.ID])
 	b.members[r.Member.ID] = append(b.members[r.Member.ID], e)
@@ -91,26 +75,23 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 	return nil
 }
 
-// evictions returns the entries of the member that admit evicts; the
-// caller holds mu and removes them.
-func (b *storage) evictions(member string, admit *backend.Admission) []*entry {
+// admitLocked removes the records of the member that admit evicts.
+func (b *storage) admitLocked(member string, admit *backend.Admission) {
 	g := b.members[member]
 	if len(g) == 0 || len(g) < admit.Limit {
-		return nil
+		return
 	}
 	byRec := make(map[*backend.Record]*entry, len(g))
 	recs := make([]*backend.Record, len(g))
 	for i, e := range g {
 		byRec[e.rec], recs[i] = e, e.rec
 	}
-	var out []*entry
 	for _, r := range admit.Evict(recs) {
 		if e := byRec[r]; e != nil {
 			delete(byRec, r)
-			out = append(out, e)
+			b.removeLocked(e)
 		}
 	}
-	return out
 }
 
 // Rehash implements backend.Backend: it moves the entry to its new hash.
@@ -121,47 +102,39 @@ func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Reco
 	if b.closed {
 		return sessionstore.ErrClosed
 	}
-	e := b.entryOf(from)
+	e := b.byHash[from]
 	if e == nil {
 		return sessionstore.ErrNotFound
 	}
 	if err := backend.CheckRehash(e.rec, &r); err != nil {
 		return err
 	}
-	if b.entryOf(r.TokenHash) != nil {
+	if _, taken := b.byHash[r.TokenHash]; taken {
 		return fmt.Errorf("sessionstore/memory: rehash: a record is already stored under the new hash")
 	}
-	mask := maskOf(from) | maskOf(r.TokenHash)
-	b.lockShards(mask)
-	defer b.unlockShards(mask)
-	delete(b.shards[shardOf(from)].m, from)
+	delete(b.byHash, from)
 	r.Member, r.Customer = e.rec.Member, e.rec.Customer
 	expires := !r.ExpiresAt.Equal(e.rec.ExpiresAt)
 	e.rec = &r
-	b.shards[shardOf(r.TokenHash)].m[r.TokenHash] = e
+	b.byHash[r.TokenHash] = e
 	if expires {
 		heap.Fix(&b.expiry, e.heapIdx)
 	}
 	return nil
 }
 
-// Find implements backend.Backend. It takes the lock of h's shard only.
+// Find implements backend.Backend.
 func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
-	s := &b.shards[shardOf(h)]
-	s.mu.RLock()
-	var rec *backend.Record
-	e, closed := s.m[h], s.m == nil
-	if e != nil {
-		rec = e.rec
-	}
-	s.mu.RUnlock()
+	b.mu.RLock()
+	e, closed := b.byHash[h], b.closed
+	b.mu.RUnlock()
 	if closed {
 		return nil, sessionstore.ErrClosed
 	}
-	if rec == nil {
+	if e == nil {
 		return nil, sessionstore.ErrNotFound
 	}
-	return rec, nil
+	return e.rec, nil
 }
 
 // Select implements backend.Backend.
@@ -222,12 +195,6 @@ func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.Edi
 			plan = append(plan, planned{e, op, next})
 		}
 	}
-	var mask shardMask
-	for _, p := range plan {
-		mask |= maskOf(p.e.rec.TokenHash)
-	}
-	b.lockShards(mask)
-	defer b.unlockShards(mask)
 	changes := make([]backend.Change, 0, len(plan))
 	for _, p := range plan {
 		changes = append(changes, backend.Change{Old: p.e.rec, New: p.to})
@@ -252,8 +219,6 @@ func (b *storage) DeleteExpired(ctx context.Context, cutoff time.Time, limit int
 	if b.closed {
 		return 0, sessionstore.ErrClosed
 	}
-	b.lockShards(allShards)
-	defer b.unlockShards(allShards)
 	n := 0
 	for n < limit && len(b.expiry) > 0 && !b.expiry[0].rec.ExpiresAt.After(cutoff) {
 		b.removeLocked(b.expiry[0])
@@ -274,20 +239,14 @@ func (b *storage) PurgeBatch() int { return purgeBatch }
 func (b *storage) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.lockShards(allShards)
-	defer b.unlockShards(allShards)
 	b.closed = true
-	for i := range b.shards {
-		b.shards[i].m = nil
-	}
-	b.byID, b.members, b.customers, b.expiry = nil, nil, nil, nil
+	b.byHash, b.byID, b.members, b.customers, b.expiry = nil, nil, nil, nil, nil
 	return nil
 }
 
-// removeLocked takes e out of every index; the caller holds mu and the
-// lock of e's shard.
+// removeLocked takes e out of every index.
 func (b *storage) removeLocked(e *entry) {
-	delete(b.shards[shardOf(e.rec.TokenHash)].m, e.rec.TokenHash)
+	delete(b.byHash, e.rec.TokenHash)
 	delete(b.byID, e.rec.ID)
 	removeFromGroup(b.members, e.rec.Member.ID, e.memberIdx, func(x *entry) *int { return &x.memberIdx })
 	removeFromGroup(b.customers, e.rec.Customer.ID, e.customerIdx, func(x *entry) *int { return &x.customerIdx })

@@ -2,12 +2,10 @@
 // backend, for an application that runs as one process and can lose its
 // sessions on restart (members then follow a new portal link).
 //
-// Lookups are one map read under the read lock of one of 32 shards of the
-// token index, so lookups on different cores seldom touch the same lock,
-// and changes of several sessions (revoking a member, a purge batch) still
-// appear to lookups all at once. Each member's and each customer's sessions
-// are indexed, so lists and revokes cost O(sessions of that member or
-// customer). Expiry is kept in a min-heap,
+// Lookups are one map read under a read lock, so they do not block each
+// other and cost the same at a thousand sessions as at a million. Each
+// member's and each customer's sessions are indexed, so lists and revokes
+// cost O(sessions of that member or customer). Expiry is kept in a min-heap,
 // so the sweeper finds expired sessions without scanning live ones and purges
 // them in batches of 64, releasing the lock between batches.
 //
