@@ -267,7 +267,7 @@ func TestKeyHelpers(t *testing.T) {
 	if bytes.HasPrefix(groupKey(tagMember, "abc", "id"), groupPrefix(tagMember, "ab")) {
 		t.Error("member ab's prefix matches member abc's keys")
 	}
-	for _, k := range [][]byte{recordKey(h), idKey("i"), groupKey(tagCustomer, "c", "i"), countKey(tagMember, "m"), expiryKey(t0, "i")} {
+	for _, k := range [][]byte{recordKey(h), idKey("i"), groupKey(tagCustomer, "c", "i"), expiryKey(t0, "i")} {
 		if !bytes.HasPrefix(k, []byte(keyPrefix)) {
 			t.Errorf("key %q lacks the prefix", k)
 		}

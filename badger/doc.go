@@ -42,14 +42,15 @@
 // caller (New) with other data. A session is one record, keyed by the
 // SHA-256 (or HMAC) hash of its token and encoded in sessionstore's compact
 // binary format, and four index entries: by ID, by member, by customer, and
-// by expiry time; a counter per member makes Badger order a RevokeMember
-// (or any edit of a member) with a concurrent Create of the same member.
-// A customer has no counter, so that the Creates of a big team's members
-// never conflict with each other: a RevokeCustomer (or any edit of a
-// customer) instead waits, in the process, for the Creates of that
-// customer in flight, and holds off new ones until it has committed; an
-// edit's scan sees every Create that returned before it began, and none
-// commits behind it. The token itself is never written. Lookup is one point read;
+// by expiry time. No key is shared by a member's or a customer's
+// sessions, so Creates write no key in common and the Creates of a big
+// team never conflict with each other. A RevokeMember or RevokeCustomer
+// (or any edit of a member or customer) waits, in the process, for the
+// Creates into that member or customer in flight, and holds off new ones
+// until it has committed: its scan sees every Create that returned before
+// it began, and none commits behind it. A Create that must make room under
+// MaxSessionsPerMember waits likewise for the other Creates of its member.
+// The token itself is never written. Lookup is one point read;
 // listing a member's or customer's sessions scans that index only;
 // DeleteExpired reads only the expired entries of the expiry index. A
 // record and its index entries change in one transaction, retried when it

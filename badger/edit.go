@@ -45,12 +45,10 @@ func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.Edi
 	}
 	defer b.leave()
 	defer recoverFault(&err, debug.SetPanicOnFault(true))
-	if sel.Index == backend.IndexCustomer {
-		// No Insert into the customer is in flight while the gate is held
-		// (see customerGates).
-		gate := b.customers.of(sel.Key)
-		gate.Lock()
-		defer gate.Unlock()
+	if tag, ok := groupTag(sel.Index); ok {
+		// No Insert into the group is in flight while its gate is held
+		// (see groupGates).
+		defer b.gates.edit(tag, sel.Key)()
 	}
 	var (
 		plan    []step
@@ -94,14 +92,6 @@ func (b *storage) editErr(err error) error {
 // plan selects the records of sel in txn and asks fn about each. Selecting
 // an ID that is not stored is ErrNotFound.
 func (b *storage) plan(ctx context.Context, txn *badgerdb.Txn, sel backend.Selector, fn backend.EditFunc) ([]step, error) {
-	if sel.Index == backend.IndexMember {
-		// Read the counter before the scan: an Insert into the member that
-		// commits after this read makes the commit of this edit conflict.
-		// (An Edit of a customer holds its gate instead.)
-		if _, err := getCount(txn, countKey(tagMember, sel.Key)); err != nil {
-			return nil, err
-		}
-	}
 	fs, err := selectTxn(ctx, txn, sel)
 	if err != nil {
 		return nil, err
@@ -123,14 +113,8 @@ func (b *storage) plan(ctx context.Context, txn *badgerdb.Txn, sel backend.Selec
 }
 
 // applySteps writes plan into txn and returns how many steps it wrote
-// whole. For a member's edit it first writes the member's counter, so that
-// the edit is ordered with the inserts into it.
+// whole.
 func applySteps(txn *badgerdb.Txn, sel backend.Selector, plan []step) (int, error) {
-	if sel.Index == backend.IndexMember {
-		if err := addCount(txn, countKey(tagMember, sel.Key), 0); err != nil {
-			return 0, err
-		}
-	}
 	for i, s := range plan {
 		var err error
 		switch {
@@ -148,18 +132,9 @@ func applySteps(txn *badgerdb.Txn, sel backend.Selector, plan []step) (int, erro
 	return len(plan), nil
 }
 
-// deleteRecord removes a record, its index entries (expiry entry ekey
-// included) and its share of its member's counter.
+// deleteRecord removes a record and its index entries (expiry entry ekey
+// included).
 func deleteRecord(txn *badgerdb.Txn, h token.Hash, id, member, customer string, ekey []byte) error {
-	if err := deleteRecordKeys(txn, h, id, member, customer, ekey); err != nil {
-		return err
-	}
-	return addCount(txn, countKey(tagMember, member), -1)
-}
-
-// deleteRecordKeys removes a record and its index entries (expiry entry
-// ekey included), leaving the member's counter to the caller.
-func deleteRecordKeys(txn *badgerdb.Txn, h token.Hash, id, member, customer string, ekey []byte) error {
 	for _, k := range [][]byte{
 		recordKey(h), idKey(id), groupKey(tagMember, member, id), groupKey(tagCustomer, customer, id), ekey,
 	} {
@@ -182,8 +157,7 @@ func adds(plan []step) bool {
 }
 
 // deleteStub removes a record that cannot be decoded, by key: the record,
-// its ID entry and its entries in the groups the stub names, with its
-// share of its member's counter. Its expiry entry, and its entry in a group the
+// its ID entry and its entries in the groups the stub names. Its expiry entry, and its entry in a group the
 // stub does not name, are left to DeleteExpired, which finds them through
 // the expiry entry once it expires (see deleteExpiredEntries).
 func deleteStub(txn *badgerdb.Txn, h token.Hash, stub *backend.Record) error {
@@ -204,12 +178,6 @@ func deleteStub(txn *badgerdb.Txn, h token.Hash, stub *backend.Record) error {
 			continue
 		}
 		if err := txn.Delete(groupKey(g.tag, g.group, stub.ID)); err != nil {
-			return err
-		}
-		if g.tag != tagMember {
-			continue
-		}
-		if err := addCount(txn, countKey(g.tag, g.group), -1); err != nil {
 			return err
 		}
 	}
@@ -255,9 +223,9 @@ func changesOf(plan []step) []backend.Change {
 // editInChunks applies plan, which is too big for one transaction, in
 // transactions of at most chunk steps, shrinking chunk whenever Badger
 // still finds one too big. Each chunk re-reads its records: one gone since
-// the plan is dropped, one changed since is put to fn again. Each chunk of
-// a member's edit touches the member's counter, so inserts stay ordered
-// with it; the gate of a customer's edit is held over all its chunks.
+// the plan is dropped, one changed since is put to fn again. The gate of
+// the edited group is held over all the chunks, so inserts stay ordered
+// with the whole edit.
 // Every chunk is atomic but the edit as a whole is not: when fn or storage
 // fails, the chunks already committed stay, and their changes are returned
 // with the error.

@@ -2,8 +2,6 @@ package badger
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"runtime/debug"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
@@ -28,18 +26,12 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 	}
 	member, customer := rec.MemberID(), rec.CustomerID()
 	writes := recordWrites(rec, val)
-	memberCount := countKey(tagMember, member)
-	gate := b.customers.of(customer)
-	gate.RLock()
-	defer gate.RUnlock()
+	defer b.gates.insert(member, customer, admit != nil)()
 	err = b.update(ctx, func(txn *badgerdb.Txn) error {
 		if admit != nil {
 			if err := evict(ctx, txn, member, admit); err != nil {
 				return err
 			}
-		}
-		if err := addCount(txn, memberCount, 1); err != nil {
-			return err
 		}
 		for _, w := range writes {
 			if err := txn.Set(w[0], w[1]); err != nil {
@@ -55,47 +47,25 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 	return nil
 }
 
-// getCount returns a group counter; a missing key is zero. The read is
-// tracked for conflicts.
-func getCount(txn *badgerdb.Txn, key []byte) (uint64, error) {
-	item, err := txn.Get(key)
-	if errors.Is(err, badgerdb.ErrKeyNotFound) {
-		return 0, nil
+// countMember returns how many index entries member has, counting up to
+// limit at most. It reads keys only.
+func countMember(txn *badgerdb.Txn, member string, limit int) (n int, err error) {
+	defer recoverClosed(&err)
+	it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: groupPrefix(tagMember, member)})
+	defer it.Close()
+	for it.Rewind(); it.Valid() && n < limit; it.Next() {
+		_ = it.Item() // tracks the key for conflicts
+		n++
 	}
-	if err != nil {
-		return 0, err
-	}
-	var n uint64
-	err = item.Value(func(v []byte) error {
-		if len(v) == 8 {
-			n = binary.BigEndian.Uint64(v)
-		}
-		return nil
-	})
-	return n, err
+	return n, nil
 }
 
-// addCount reads a group counter and writes it back changed by delta,
-// deleting it at zero. With delta 0 it only makes the transaction read and
-// write the key, which orders it with every other writer of the group.
-func addCount(txn *badgerdb.Txn, key []byte, delta int) error {
-	n, err := getCount(txn, key)
-	if err != nil {
-		return err
-	}
-	next := int64(n) + int64(delta)
-	if next <= 0 {
-		return txn.Delete(key)
-	}
-	return txn.Set(key, counterValue(uint64(next)))
-}
-
-// evict deletes in txn the records of member that admit returns. Reading
-// the member's counter first orders the insert with every other writer of
-// the group, as an Edit is.
+// evict deletes in txn the records of member that admit returns, once the
+// member has admit.Limit records. The caller holds the member's gate
+// exclusively (see groupGates).
 func evict(ctx context.Context, txn *badgerdb.Txn, member string, admit *backend.Admission) error {
-	n, err := getCount(txn, countKey(tagMember, member))
-	if err != nil || n < uint64(max(admit.Limit, 0)) {
+	n, err := countMember(txn, member, max(admit.Limit, 0))
+	if err != nil || n < admit.Limit {
 		return err
 	}
 	fs, err := selectTxn(ctx, txn, backend.Selector{Index: backend.IndexMember, Key: member})
@@ -141,10 +111,9 @@ func recordWrites(rec *backend.Record, val []byte) [][2][]byte {
 }
 
 // Rehash implements backend.Backend: one transaction moves the record to
-// its new hash and points its index entries there. It touches the member's
-// counter, so it is ordered with the Inserts and Edits of its member; an
-// Edit of its customer read the customer index entry Rehash rewrites, so
-// Badger orders those two on its own.
+// its new hash and points its index entries there. It rewrites only keys
+// of the record that exist already, which an Edit of its member or
+// customer read, so Badger orders it with those on its own.
 func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Record) (err error) {
 	val, err := rec.MarshalBinary()
 	if err != nil {
@@ -158,7 +127,7 @@ func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Reco
 	if err := b.space.allow(true); err != nil {
 		return err
 	}
-	id, member := rec.ID, rec.MemberID()
+	id := rec.ID
 	writes := recordWrites(rec, val)
 	err = b.update(ctx, func(txn *badgerdb.Txn) error {
 		cur, _, err := getRecord(txn, from)
@@ -166,9 +135,6 @@ func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Reco
 			return err
 		}
 		if err := backend.CheckRehash(cur, rec); err != nil {
-			return err
-		}
-		if err := addCount(txn, countKey(tagMember, member), 0); err != nil {
 			return err
 		}
 		for _, k := range [][]byte{recordKey(from), expiryKey(cur.ExpiresAt, id)} {

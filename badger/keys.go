@@ -15,18 +15,16 @@ import (
 //	P "m" len(member) member id     → hash   (member index)
 //	P "c" len(customer) customer id → hash   (customer index)
 //	P "e" be64(expires) id          → hash len(member) member len(customer) customer
-//	P "g" "m" len(member) member    → be64 count of the member's records
 //
 // len(x) is a uvarint, so that one member's prefix never matches another's
 // ("ab" and "abc"). be64(expires) is the big-endian Unix microseconds of
 // ExpiresAt with the sign bit flipped, so that keys sort by time and
-// DeleteExpired reads the expired entries only. The member counters are
-// the "generation" keys that make Badger order an Insert and an Edit of the
-// same member; a counter is deleted with the last record of its member, so
-// an empty store has no key at all. Customers have no counter, so that the
-// Creates of one customer write no key in common: their Inserts and Edits
-// are ordered by customerGates. (Stores written before that kept a
-// "g" "c" counter per customer, which is no longer read or written.)
+// DeleteExpired reads the expired entries only. An empty store has no key
+// at all. No key is shared by the sessions of a group, so Creates write no
+// key in common: Inserts and Edits of one member or customer are ordered
+// by groupGates. (Stores written by earlier versions also hold a counter
+// per member and customer under P "g", which is no longer read or
+// written.)
 const keyPrefix = "mst\x00"
 
 // The tags after keyPrefix.
@@ -36,7 +34,7 @@ const (
 	tagMember   = 'm'
 	tagCustomer = 'c'
 	tagExpiry   = 'e'
-	tagCount    = 'g'
+	tagCount    = 'g' // the counters of earlier versions, see above
 )
 
 const hashLen = len(token.Hash{})
@@ -68,16 +66,6 @@ func groupPrefix(tag byte, group string) []byte {
 // groupKey is the index key of record id in a member's or customer's group.
 func groupKey(tag byte, group, id string) []byte {
 	return append(groupPrefix(tag, group), id...)
-}
-
-// countKey is the key of the record counter of a member's group (tag is
-// tagMember).
-func countKey(tag byte, group string) []byte {
-	k := make([]byte, 0, len(keyPrefix)+2+binary.MaxVarintLen64+len(group))
-	k = append(k, keyPrefix...)
-	k = append(k, tagCount, tag)
-	k = binary.AppendUvarint(k, uint64(len(group)))
-	return append(k, group...)
 }
 
 // expiryPrefix starts every expiry index key.
@@ -152,9 +140,4 @@ func hashValue(v []byte) (token.Hash, bool) {
 	}
 	copy(h[:], v)
 	return h, true
-}
-
-// counterValue encodes a group counter.
-func counterValue(n uint64) []byte {
-	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), n)
 }

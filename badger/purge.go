@@ -165,10 +165,8 @@ func scanExpired(txn *badgerdb.Txn, from []byte, end uint64, limit int) (out []e
 // record is gone is dropped with whatever index entries of that record are
 // still there (an Edit that removed a record it could not decode leaves
 // some, see deleteStub), and not counted either. A record that cannot be
-// read is removed all the same: the entry names all its keys. The member
-// counters are written once per member, after the entries.
+// read is removed all the same: the entry names all its keys.
 func deleteExpiredEntries(txn *badgerdb.Txn, entries []expired) (applied, removed int, err error) {
-	removedOf := map[string]int{} // records removed per member
 	for i, e := range entries {
 		h, member, customer, ok := parseExpiryValue(e.val)
 		if !ok || len(e.key) < len(expiryPrefix)+8 {
@@ -182,32 +180,24 @@ func deleteExpiredEntries(txn *badgerdb.Txn, entries []expired) (applied, remove
 		_, err := txn.Get(recordKey(h))
 		switch {
 		case errors.Is(err, badgerdb.ErrKeyNotFound):
-			if err := deleteLeftovers(txn, h, id, member, customer, e.key, removedOf); err != nil {
+			if err := deleteLeftovers(txn, h, id, member, customer, e.key); err != nil {
 				return i, removed, err
 			}
 			continue
 		case errors.Is(err, badgerdb.ErrDBClosed):
 			return i, removed, err
 		}
-		if err := deleteRecordKeys(txn, h, id, member, customer, e.key); err != nil {
+		if err := deleteRecord(txn, h, id, member, customer, e.key); err != nil {
 			return i, removed, err
 		}
-		removedOf[member]++
 		removed++
-	}
-	for member, n := range removedOf {
-		if err := addCount(txn, countKey(tagMember, member), -n); err != nil {
-			// The counters come last: a split halves the entries.
-			return len(entries) / 2, removed, err
-		}
 	}
 	return len(entries), removed, nil
 }
 
 // deleteLeftovers removes the expiry entry ekey of a record that is gone,
-// and those of its ID and group entries that are still there, counting a
-// member entry it removes in removedOf.
-func deleteLeftovers(txn *badgerdb.Txn, h token.Hash, id, member, customer string, ekey []byte, removedOf map[string]int) error {
+// and those of its ID and group entries that are still there.
+func deleteLeftovers(txn *badgerdb.Txn, h token.Hash, id, member, customer string, ekey []byte) error {
 	if err := txn.Delete(ekey); err != nil {
 		return err
 	}
@@ -226,9 +216,6 @@ func deleteLeftovers(txn *badgerdb.Txn, h token.Hash, id, member, customer strin
 		}
 		if err := txn.Delete(k); err != nil {
 			return err
-		}
-		if g.tag == tagMember {
-			removedOf[g.group]++
 		}
 	}
 	return nil

@@ -21,13 +21,13 @@ import (
 //
 // Ordering. Badger detects conflicts between a transaction's reads and the
 // writes committed since it started, per key; a prefix scan does not see a
-// key inserted into its range later (a phantom). So Insert reads and writes
-// the counter key of its member and of its customer, and Edit reads the
-// counter of the group it selects before scanning it and writes it when it
-// writes anything: of two such transactions, the one that commits second has
-// read a key the first wrote, and is retried. DeleteExpired reads every
-// expiry entry and record it removes and updates the counters, so it is
-// ordered with Extend (which moves the expiry entry) and with the rest.
+// key inserted into its range later (a phantom). So an Edit of a member or
+// customer excludes the Inserts into that group while it runs (see
+// groupGates); every other pair of writers touches keys that exist, and of
+// two that do, the one that commits second has read a key the first wrote,
+// and is retried. DeleteExpired reads every expiry entry and record it
+// removes, so it is ordered with Extend (which moves the expiry entry) and
+// with the rest.
 type storage struct {
 	db    *badgerdb.DB
 	owned bool // opened by Open: Close closes it
@@ -60,12 +60,12 @@ type storage struct {
 	// space refuses writes when the disk is nearly full.
 	space *spaceGuard
 
-	// customers orders Inserts with the Edits of their customer.
-	customers *customerGates
+	// gates orders Inserts with the Edits of their member and customer.
+	gates *groupGates
 }
 
 func newStorage(db *badgerdb.DB, owned bool, gcInterval time.Duration, space *spaceGuard) *storage {
-	b := &storage{db: db, owned: owned, space: space, customers: newCustomerGates()}
+	b := &storage{db: db, owned: owned, space: space, gates: newGroupGates()}
 	if gcInterval > 0 && !db.Opts().InMemory {
 		b.gcStop = make(chan struct{})
 		b.gcDone = make(chan struct{})

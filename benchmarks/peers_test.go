@@ -178,10 +178,11 @@ func BenchmarkLookup(b *testing.B) {
 //	                the four index keys the Badger store writes with it
 //	                (ID, member, customer, expiry), same key layout and
 //	                Badger options, no SyncWrites
-//	badger-raw-set-counters  the same, also reading and writing the
-//	                member's and the customer's record counters in the
-//	                transaction, as the Badger store does to order an
-//	                Insert with an Edit of the same group
+//	badger-raw-set-counters  the same, also reading and writing a
+//	                per-member and a per-customer counter key in the
+//	                transaction, as the Badger store did before it ordered
+//	                Inserts with group Edits in the process (kept for
+//	                comparison)
 //
 // Each run (-count) gets a store of its own, filled to size, which grows
 // by one session per operation. The sizes are 1k and 100k: filling a
