@@ -49,6 +49,10 @@
 //     records it returns are not modified by the engine. A backend that
 //     decodes a fresh record for every call says so by implementing
 //     PrivateRecords, and the engine then skips a copy.
+//   - DeleteExpired removes one batch per call, and the engine lets waiting
+//     goroutines run between calls: a batch is as long as a lookup may
+//     wait behind a purge. A backend sets its batch size by implementing
+//     PurgeBatcher.
 //
 // A backend that keeps bytes rather than Go values can use the shared
 // binary encoding, Record.MarshalBinary and Record.UnmarshalBinary: it is
