@@ -33,17 +33,12 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 				return err
 			}
 		}
-		for _, w := range writes {
-			if err := txn.Set(w[0], w[1]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return setAll(txn, writes)
 	})
 	if err != nil {
 		return b.storageErr(err)
 	}
-	b.floor.note(writes[4][0])
+	b.floor.note(writes[len(writes)-1][0])
 	return nil
 }
 
@@ -110,6 +105,16 @@ func recordWrites(rec *backend.Record, val []byte) [][2][]byte {
 	}
 }
 
+// setAll writes every key and value of writes in txn.
+func setAll(txn *badgerdb.Txn, writes [][2][]byte) error {
+	for _, w := range writes {
+		if err := txn.Set(w[0], w[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Rehash implements backend.Backend: one transaction moves the record to
 // its new hash and points its index entries there. It rewrites only keys
 // of the record that exist already, which an Edit of its member or
@@ -142,12 +147,7 @@ func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Reco
 				return err
 			}
 		}
-		for _, w := range writes {
-			if err := txn.Set(w[0], w[1]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return setAll(txn, writes)
 	})
 	if err != nil {
 		return b.storageErr(err)
