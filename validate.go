@@ -84,24 +84,28 @@ func (c Customer) Validate() error {
 	case c.Type == nil || *c.Type == CustomerIndividual:
 		return invalid(path+".email", "must be set for an individual customer")
 	}
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{{"name", c.Name}, {"billing_name", c.BillingName}} {
-		if f.v != nil {
-			if err := checkText(path+"."+f.name, *f.v, maxNameChars); err != nil {
-				return err
-			}
+	if c.Name != nil {
+		if err := checkText(path+".name", *c.Name, maxNameChars); err != nil {
+			return err
+		}
+	}
+	if c.BillingName != nil {
+		if err := checkText(path+".billing_name", *c.BillingName, maxNameChars); err != nil {
+			return err
 		}
 	}
 	if c.BillingAddress != nil {
-		if err := checkAddress(path+".billing_address", c.BillingAddress); err != nil {
+		if err := checkAddress(c.BillingAddress); err != nil {
 			return err
 		}
 	}
 	if c.TaxID != nil {
-		// Polar allows either element to be null ("").
-		if err := checkText(path+".tax_id", c.TaxID.Value+c.TaxID.Format, maxTextBytes); err != nil {
+		// Polar allows either element to be null (""); the limit is on
+		// both together.
+		if err := checkText(path+".tax_id", c.TaxID.Value, maxTextBytes-utf8.RuneCountInString(c.TaxID.Format)); err != nil {
+			return err
+		}
+		if err := checkText(path+".tax_id", c.TaxID.Format, maxTextBytes); err != nil {
 			return err
 		}
 	}
@@ -157,6 +161,9 @@ func ValidateID(field, id string) error {
 	if len(id) > maxIDBytes {
 		return invalid(field, "must be at most 128 bytes")
 	}
+	if printableASCII(id) {
+		return nil
+	}
 	for _, r := range id {
 		if r == utf8.RuneError || !unicode.IsPrint(r) {
 			return invalid(field, "must be printable UTF-8")
@@ -179,6 +186,12 @@ func checkEmail(field, email string) error {
 // checkText accepts valid UTF-8 without control characters, of at most
 // maxChars characters.
 func checkText(field, s string, maxChars int) error {
+	if printableASCII(s) {
+		if len(s) > maxChars {
+			return invalid(field, "is too long")
+		}
+		return nil
+	}
 	if len(s) > 4*maxChars || utf8.RuneCountInString(s) > maxChars {
 		return invalid(field, "is too long")
 	}
@@ -193,17 +206,30 @@ func checkText(field, s string, maxChars int) error {
 	return nil
 }
 
-func checkAddress(path string, a *Address) error {
+// printableASCII reports whether s has only the bytes 0x20-0x7e: then it
+// is valid UTF-8 of len(s) characters, none of them a control character,
+// and every one printable. It lets the common case skip decoding runes.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func checkAddress(a *Address) error {
+	const path = "customer.billing_address"
 	if len(a.Country) != 2 || !isUpperASCII(a.Country[0]) || !isUpperASCII(a.Country[1]) {
 		return invalid(path+".country", "must be an ISO 3166-1 alpha-2 code")
 	}
-	parts := []struct {
-		name string
-		v    *string
-	}{{"line1", a.Line1}, {"line2", a.Line2}, {"postal_code", a.PostalCode}, {"city", a.City}, {"state", a.State}}
+	parts := [...]struct {
+		field string
+		v     *string
+	}{{path + ".line1", a.Line1}, {path + ".line2", a.Line2}, {path + ".postal_code", a.PostalCode}, {path + ".city", a.City}, {path + ".state", a.State}}
 	for _, p := range parts {
 		if p.v != nil {
-			if err := checkText(path+"."+p.name, *p.v, maxNameChars); err != nil {
+			if err := checkText(p.field, *p.v, maxNameChars); err != nil {
 				return err
 			}
 		}

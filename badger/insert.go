@@ -2,6 +2,7 @@ package badger
 
 import (
 	"context"
+	"encoding/binary"
 	"runtime/debug"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
@@ -96,13 +97,26 @@ func evict(ctx context.Context, txn *badgerdb.Txn, member string, admit *backend
 // its expiry entry.
 func recordWrites(rec *backend.Record, val []byte) [][2][]byte {
 	h, id, member, customer := rec.TokenHash, rec.ID, rec.MemberID(), rec.CustomerID()
-	return [][2][]byte{
-		{recordKey(h), val},
-		{idKey(id), h[:]},
-		{groupKey(tagMember, member, id), h[:]},
-		{groupKey(tagCustomer, customer, id), h[:]},
-		{expiryKey(rec.ExpiresAt, id), expiryValue(h, member, customer)},
+	// Every key and value but the record's lives in one buffer, sized to
+	// hold them all, so that a write costs two allocations, not seven.
+	const head = len(keyPrefix) + 1
+	size := head + hashLen + // record key
+		head + len(id) + hashLen + // ID key and value
+		2*(head+binary.MaxVarintLen64+len(id)+hashLen) + len(member) + len(customer) + // group keys and values
+		len(expiryPrefix) + 8 + len(id) + hashLen + 2*binary.MaxVarintLen64 + len(member) + len(customer) // expiry
+	buf := make([]byte, 0, size)
+	var w [5][2][]byte
+	next := func(b []byte) []byte { // b, cut from buf, which goes on after it
+		buf = b[len(b):]
+		return b[:len(b):len(b)]
 	}
+	hash := next(append(buf, h[:]...))
+	w[0] = [2][]byte{next(appendRecordKey(buf, h)), val}
+	w[1] = [2][]byte{next(appendIDKey(buf, id)), hash}
+	w[2] = [2][]byte{next(append(appendGroupPrefix(buf, tagMember, member), id...)), hash}
+	w[3] = [2][]byte{next(append(appendGroupPrefix(buf, tagCustomer, customer), id...)), hash}
+	w[4] = [2][]byte{next(appendExpiryKey(buf, rec.ExpiresAt, id)), next(appendExpiryValue(buf, h, member, customer))}
+	return w[:]
 }
 
 // setAll writes every key and value of writes in txn.

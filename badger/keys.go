@@ -40,14 +40,20 @@ const (
 const hashLen = len(token.Hash{})
 
 func recordKey(h token.Hash) []byte {
-	k := make([]byte, 0, len(keyPrefix)+1+hashLen)
+	return appendRecordKey(make([]byte, 0, len(keyPrefix)+1+hashLen), h)
+}
+
+func appendRecordKey(k []byte, h token.Hash) []byte {
 	k = append(k, keyPrefix...)
 	k = append(k, tagRecord)
 	return append(k, h[:]...)
 }
 
 func idKey(id string) []byte {
-	k := make([]byte, 0, len(keyPrefix)+1+len(id))
+	return appendIDKey(make([]byte, 0, len(keyPrefix)+1+len(id)), id)
+}
+
+func appendIDKey(k []byte, id string) []byte {
 	k = append(k, keyPrefix...)
 	k = append(k, tagID)
 	return append(k, id...)
@@ -56,7 +62,10 @@ func idKey(id string) []byte {
 // groupPrefix is the prefix of the index keys of one member (tagMember) or
 // customer (tagCustomer).
 func groupPrefix(tag byte, group string) []byte {
-	k := make([]byte, 0, len(keyPrefix)+1+binary.MaxVarintLen64+len(group)+36)
+	return appendGroupPrefix(make([]byte, 0, len(keyPrefix)+1+binary.MaxVarintLen64+len(group)+36), tag, group)
+}
+
+func appendGroupPrefix(k []byte, tag byte, group string) []byte {
 	k = append(k, keyPrefix...)
 	k = append(k, tag)
 	k = binary.AppendUvarint(k, uint64(len(group)))
@@ -78,7 +87,10 @@ func expiryTime(t time.Time) uint64 {
 }
 
 func expiryKey(t time.Time, id string) []byte {
-	k := make([]byte, 0, len(expiryPrefix)+8+len(id))
+	return appendExpiryKey(make([]byte, 0, len(expiryPrefix)+8+len(id)), t, id)
+}
+
+func appendExpiryKey(k []byte, t time.Time, id string) []byte {
 	k = append(k, expiryPrefix...)
 	k = binary.BigEndian.AppendUint64(k, expiryTime(t))
 	return append(k, id...)
@@ -97,7 +109,10 @@ func expiryKeyTime(k []byte) (uint64, bool) {
 // needs to remove the record and its index entries without decoding it, so
 // that even a corrupt record is purged once expired.
 func expiryValue(h token.Hash, member, customer string) []byte {
-	v := make([]byte, 0, hashLen+2*binary.MaxVarintLen64+len(member)+len(customer))
+	return appendExpiryValue(make([]byte, 0, hashLen+2*binary.MaxVarintLen64+len(member)+len(customer)), h, member, customer)
+}
+
+func appendExpiryValue(v []byte, h token.Hash, member, customer string) []byte {
 	v = append(v, h[:]...)
 	v = binary.AppendUvarint(v, uint64(len(member)))
 	v = append(v, member...)
