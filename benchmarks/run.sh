@@ -56,6 +56,7 @@ bin="$(mktemp -d)"
 trap 'rm -rf "$bin"' EXIT
 log "building the test binaries in $bin"
 (cd "$root" && go test -c -o "$bin/sessionstore.test" .)
+[ "${ONLY:-}" = json ] || (cd "$root" && go test -c -o "$bin/badger.test" ./badger)
 [ "${ONLY:-}" = json ] || (cd "$here" && go test -c -o "$bin/benchmarks.test" .)
 source_rev="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 source_dirty="$(git -C "$root" status --porcelain 2>/dev/null | wc -l | tr -d ' ')"
@@ -64,10 +65,12 @@ source_dirty="$(git -C "$root" status --porcelain 2>/dev/null | wc -l | tr -d ' 
 # lists them.
 build_root="go test -c -o sessionstore.test ."
 build_peers="go test -c -o benchmarks.test ."
+build_badger="go test -c -o badger.test ."
 cmd_suite="SESSIONSTORE_BENCH_LARGE=0 ./sessionstore.test -test.run '^\$' -test.bench '^Benchmark(Memory|BadgerDisk|BadgerInMemory|Redis|Postgres)\$' -test.benchtime $BENCHTIME -test.count $COUNT -test.timeout 0"
 cmd_postgres="./sessionstore.test -test.run '^\$' -test.bench '^BenchmarkPostgresLookup\$' -test.benchtime $BENCHTIME -test.count $COUNT -test.timeout 0"
 cmd_once="SESSIONSTORE_BENCH_LARGE=$LARGE ./sessionstore.test -test.run '^\$' -test.bench '^Benchmark(Footprint|SweepLatency)\$' -test.benchtime 1x -test.count $COUNT_ONCE -test.timeout 0"
 cmd_peers="SESSIONSTORE_BENCH_LARGE=$LARGE ./benchmarks.test -test.run '^\$' -test.bench '^Benchmark(Lookup|Get)\$' -test.benchtime $BENCHTIME -test.count $COUNT -test.timeout 0"
+cmd_one_customer="./badger.test -test.run '^\$' -test.bench '^BenchmarkCreateOneCustomer\$' -test.benchtime $BENCHTIME_CREATE -test.count $COUNT -test.timeout 0"
 cmd_create="./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkCreate\$' -test.benchtime $BENCHTIME_CREATE -test.count $COUNT -test.timeout 0"
 cmd_heap="SESSIONSTORE_BENCH_LARGE=$LARGE ./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkHeap\$' -test.benchtime 1x -test.count $COUNT_ONCE -test.timeout 0"
 # The JSON benchmarks are compared with each other, so their rounds are
@@ -125,6 +128,7 @@ run "$root" "$results/postgres.txt" "$cmd_postgres"
 run "$root" "$results/once.txt" "$cmd_once"
 run "$here" "$results/peers.txt" "$cmd_peers"
 run "$here" "$results/create.txt" "$cmd_create"
+run "$root/badger" "$results/badger.txt" "$cmd_one_customer"
 run "$here" "$results/heap.txt" "$cmd_heap"
 run "$root" "$results/json.txt" "$cmd_json"
 
@@ -179,6 +183,14 @@ $cmd_once
 $cmd_json
 \`\`\`
 
+From \`badger/\` (Creates of one customer from many goroutines,
+\`bench_test.go\`):
+
+\`\`\`sh
+$build_badger
+$cmd_one_customer
+\`\`\`
+
 From \`benchmarks/\` (the peers and floors, \`peers_test.go\`):
 
 \`\`\`sh
@@ -187,7 +199,7 @@ $cmd_peers
 $cmd_create
 $cmd_heap
 go tool benchstat -col /impl results/peers.txt
-go run ./cmd/targets results/suite.txt results/postgres.txt results/once.txt results/peers.txt results/create.txt results/heap.txt
+go run ./cmd/targets results/*.txt
 \`\`\`
 
 The raw results are in \`benchmarks/results/\`; \`go tool benchstat\` in
@@ -251,11 +263,11 @@ goroutines (\`b.RunParallel\`), ns/op being wall time per operation:
 
 ## Targets
 
-Ratios of medians from this run (\`go run ./cmd/targets\` on the six
+Ratios of medians from this run (\`go run ./cmd/targets\` on the seven
 result files):
 
 EOF
-	go run ./cmd/targets "$results"/suite.txt "$results"/postgres.txt "$results"/once.txt "$results"/peers.txt "$results"/create.txt "$results"/heap.txt
+	go run ./cmd/targets "$results"/suite.txt "$results"/postgres.txt "$results"/once.txt "$results"/peers.txt "$results"/create.txt "$results"/heap.txt "$results"/badger.txt
 	cat <<EOF
 
 $(cat "$root/benchmarks/limits.md")
@@ -292,6 +304,14 @@ Create, 1k and 100k only, a new store for every run (\`go tool benchstat
 $(benchstat -col /impl "$results/create.txt")
 \`\`\`
 
+Creates for the 200 members of one customer on Badger, from one goroutine
+and from 4×GOMAXPROCS goroutines; retries/op counts the transactions Badger
+made the store retry (\`go tool benchstat -col /run results/badger.txt\`):
+
+\`\`\`
+$(benchstat -col /run "$results/badger.txt")
+\`\`\`
+
 ## Heap per session
 
 \`go tool benchstat -col /impl results/heap.txt\` (ns/op is the time to fill
@@ -322,6 +342,8 @@ those lookups:
 \`\`\`
 $(benchstat "$results/once.txt")
 \`\`\`
+
+$(cat "$root/benchmarks/measurements.md")
 
 EOF
 	json_section ""
