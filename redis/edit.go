@@ -346,8 +346,13 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 				b.queueDelete(ctx, p, w.hex, w.old)
 				continue
 			}
-			ttl := b.ttl(w.new.ExpiresAt)
 			p.HSet(ctx, rk, fieldData, w.enc)
+			if w.new.ExpiresAt.Equal(w.old.ExpiresAt) {
+				// HSET keeps the key's TTL, and the TTLs and the expiry
+				// score written with this ExpiresAt still fit it.
+				continue
+			}
+			ttl := b.ttl(w.new.ExpiresAt)
 			p.PExpire(ctx, rk, time.Duration(ttl)*time.Millisecond)
 			p.PExpire(ctx, ik, time.Duration(ttl)*time.Millisecond)
 			p.ZAdd(ctx, b.k.expiry(), goredis.Z{Score: float64(score(w.new.ExpiresAt)), Member: w.hex})
