@@ -60,8 +60,16 @@ func storeOptions() *sessionstore.Options {
 // base is one group's store filled with n sessions: ops[impl](i) does the
 // benchmarked operation of impl on session i (0 <= i < n).
 type base struct {
-	n     int
-	ops   map[string]func(i int) error
+	n   int
+	ops map[string]func(i int) error
+	// after[impl](i), for the impls it names, restores what ops[impl](i)
+	// changed; a serial run calls it after each operation with the timer
+	// stopped.
+	after map[string]func(i int) error
+	// trips, when not nil, counts the round trips of the Redis client under
+	// the store: the runs report round-trips/op, counting the timed
+	// operations only.
+	trips *tripCounter
 	close func()
 }
 
@@ -116,19 +124,41 @@ func runGroups(b *testing.B, sizes []benchkit.Size, groups []group, withRun bool
 }
 
 func runSerial(b *testing.B, bs *base, impl string) {
-	op := bs.ops[impl]
+	op, after := bs.ops[impl], bs.after[impl]
 	ord := benchkit.NewOrder(bs.n, 0)
+	var trips int64
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := op(ord.Next()); err != nil {
+		i := ord.Next()
+		var before int64
+		if bs.trips != nil {
+			before = bs.trips.load()
+		}
+		if err := op(i); err != nil {
 			b.Fatal(err)
 		}
+		if bs.trips != nil {
+			trips += bs.trips.load() - before
+		}
+		if after != nil {
+			b.StopTimer()
+			err := after(i)
+			b.StartTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
+	reportTrips(b, bs, trips)
 }
 
 func runParallel(b *testing.B, bs *base, impl string) {
 	op := bs.ops[impl]
 	var goroutine atomic.Int64
+	var before int64
+	if bs.trips != nil {
+		before = bs.trips.load()
+	}
 	b.ReportAllocs()
 	b.ResetTimer() // the base may just have been filled
 	b.RunParallel(func(pb *testing.PB) {
@@ -140,6 +170,17 @@ func runParallel(b *testing.B, bs *base, impl string) {
 			}
 		}
 	})
+	if bs.trips != nil {
+		reportTrips(b, bs, bs.trips.load()-before)
+	}
+}
+
+// reportTrips reports the round trips of b's b.N operations per operation,
+// for a base that counts them.
+func reportTrips(b *testing.B, bs *base, trips int64) {
+	if bs.trips != nil && b.N > 0 {
+		b.ReportMetric(float64(trips)/float64(b.N), "round-trips/op")
+	}
 }
 
 // BenchmarkLookup looks up stored live sessions by token, from one
@@ -172,6 +213,8 @@ func BenchmarkLookup(b *testing.B) {
 
 // BenchmarkCreate stores a new session in a store holding size sessions:
 //
+//	redis           sessionstore Redis Create (only with SESSIONSTORE_REDIS_ADDR
+//	                set), also reporting round-trips/op
 //	memory          sessionstore memory Create
 //	badger          sessionstore Badger Create (no SyncWrites)
 //	badger-raw-set  one Badger transaction setting an encoded record and
@@ -198,6 +241,12 @@ func BenchmarkCreate(b *testing.B) {
 		}
 	}
 	runGroups(b, sizes, []group{
+		{func(b *testing.B, n int) *base {
+			r := newRedisStore(b)
+			bs := buildCreate(b, n, "redis", r.s, r.close)
+			bs.trips = r.trips
+			return bs
+		}, []string{"redis"}, nil, true},
 		{func(b *testing.B, n int) *base { return buildCreate(b, n, "memory", newMemory(b), func() {}) }, []string{"memory"}, nil, true},
 		{func(b *testing.B, n int) *base {
 			db, closeDB := openDB(b, rawOptions)
@@ -627,15 +676,20 @@ func createParams(n int) []sessionstore.CreateParams {
 	ord := benchkit.NewOrder(members, 0)
 	params := make([]sessionstore.CreateParams, min(1024, members))
 	for i := range params {
-		k := ord.Next()
-		c := storetest.NewCustomer(k / 10)
-		params[i] = sessionstore.CreateParams{
-			Member:    storetest.NewMember(c.ID, k%10),
-			Customer:  c,
-			ReturnURL: "https://acme.example.com/account/billing?tab=seats",
-		}
+		params[i] = sessionParams(ord.Next() * benchkit.PerMember)
 	}
 	return params
+}
+
+// sessionParams returns the parameters of session j of a store filled by
+// benchkit.Fill: its member, customer and return URL.
+func sessionParams(j int) sessionstore.CreateParams {
+	c := storetest.NewCustomer(j / benchkit.PerCustomer)
+	return sessionstore.CreateParams{
+		Member:    storetest.NewMember(c.ID, j/benchkit.PerMember%benchkit.MembersPerCustomer),
+		Customer:  c,
+		ReturnURL: benchkit.ReturnURL,
+	}
 }
 
 // buildCreate fills s and creates sessions for its members; closing the

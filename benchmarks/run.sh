@@ -72,6 +72,10 @@ cmd_once="SESSIONSTORE_BENCH_LARGE=$LARGE ./sessionstore.test -test.run '^\$' -t
 cmd_peers="SESSIONSTORE_BENCH_LARGE=$LARGE ./benchmarks.test -test.run '^\$' -test.bench '^Benchmark(Lookup|Get)\$' -test.benchtime $BENCHTIME -test.count $COUNT -test.timeout 0"
 cmd_one_customer="./badger.test -test.run '^\$' -test.bench '^BenchmarkCreateOneCustomer\$' -test.benchtime $BENCHTIME_CREATE -test.count $COUNT -test.timeout 0"
 cmd_create="./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkCreate\$' -test.benchtime $BENCHTIME_CREATE -test.count $COUNT -test.timeout 0"
+# Every group edit rewrites or deletes 50 records, and a revoked group is
+# created again between operations: a fixed number of operations keeps the
+# run short.
+cmd_groups="./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkGroupEdit\$' -test.benchtime 200x -test.count $COUNT -test.timeout 0"
 cmd_heap="SESSIONSTORE_BENCH_LARGE=$LARGE ./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkHeap\$' -test.benchtime 1x -test.count $COUNT_ONCE -test.timeout 0"
 # The JSON benchmarks are compared with each other, so their rounds are
 # interleaved: a busy spell on a shared machine then hits both alike.
@@ -129,6 +133,7 @@ run "$root" "$results/once.txt" "$cmd_once"
 run "$here" "$results/peers.txt" "$cmd_peers"
 run "$here" "$results/create.txt" "$cmd_create"
 run "$root/badger" "$results/badger.txt" "$cmd_one_customer"
+run "$here" "$results/groups.txt" "$cmd_groups"
 run "$here" "$results/heap.txt" "$cmd_heap"
 run "$root" "$results/json.txt" "$cmd_json"
 
@@ -197,6 +202,7 @@ From \`benchmarks/\` (the peers and floors, \`peers_test.go\`):
 $build_peers
 $cmd_peers
 $cmd_create
+$cmd_groups
 $cmd_heap
 go tool benchstat -col /impl results/peers.txt
 go run ./cmd/targets results/*.txt
@@ -258,16 +264,26 @@ goroutines (\`b.RunParallel\`), ns/op being wall time per operation:
   precomputed hash, scanning the record's bytes without decoding them.
   The server runs on the same machine (\`.ci/postgres.sh\`: fsync off), so
   a round trip over loopback is most of both.
+- **badger-/redis-update-customer**, **-revoke-customer**,
+  **redis-revoke-member** (\`BenchmarkGroupEdit\`, \`groups_test.go\`):
+  the store's group edits of one customer's 50 sessions (one member's 5);
+  **-raw-rewrite** reads those 50 records and writes each back with one
+  byte changed, decoding nothing (Badger: one transaction through the
+  customer's index keys; Redis: one pipeline of HGETs and one MULTI/EXEC on
+  the store's client), **-raw-delete** deletes them and their index keys
+  (Badger: one transaction; Redis: one MULTI/EXEC). A revoked group is
+  created again between operations, untimed. The Redis benchmarks count
+  round trips with a go-redis hook on the store's client (round-trips/op).
 - Under the race detector (CI's smoke run) the sizes shrink to 1k (10k for
   the footprint and purge benchmarks) and DeleteExpired purges 1,000.
 
 ## Targets
 
-Ratios of medians from this run (\`go run ./cmd/targets\` on the seven
+Ratios of medians from this run (\`go run ./cmd/targets\` on the eight
 result files):
 
 EOF
-	go run ./cmd/targets "$results"/suite.txt "$results"/postgres.txt "$results"/once.txt "$results"/peers.txt "$results"/create.txt "$results"/heap.txt "$results"/badger.txt
+	go run ./cmd/targets "$results"/suite.txt "$results"/postgres.txt "$results"/once.txt "$results"/peers.txt "$results"/create.txt "$results"/groups.txt "$results"/heap.txt "$results"/badger.txt
 	cat <<EOF
 
 $(cat "$root/benchmarks/limits.md")
@@ -310,6 +326,19 @@ made the store retry (\`go tool benchstat -col /run results/badger.txt\`):
 
 \`\`\`
 $(benchstat -col /run "$results/badger.txt")
+\`\`\`
+
+Group edits of one customer's 50 sessions (one member's 5 for
+RevokeMember) in a store of 1k, beside raw rewrites and deletes of the same
+records on the same DB or client; the Redis rows also count round trips
+(\`go tool benchstat -col /impl -filter '/impl:/^BACKEND-/' results/groups.txt\`):
+
+\`\`\`
+$(benchstat -col /impl -filter '/impl:/^badger-/' "$results/groups.txt")
+\`\`\`
+
+\`\`\`
+$(benchstat -col /impl -filter '/impl:/^redis-/' "$results/groups.txt" 2>/dev/null || true)
 \`\`\`
 
 ## Heap per session

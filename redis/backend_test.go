@@ -254,6 +254,54 @@ func TestBackendEditAbortWritesNothing(t *testing.T) {
 	}
 }
 
+// TestBackendEditLeavesNoWatch: an edit that ends without its MULTI/EXEC
+// (fn failed, or there was nothing to write) releases its WATCHes, so that
+// the next transaction on the same pooled connection is not aborted by a
+// change to a key that edit had watched.
+func TestBackendEditLeavesNoWatch(t *testing.T) {
+	shared, clk, _, prefix := newTestBackend(t)
+	one := goredis.NewClient(&goredis.Options{Addr: requireServer(t), PoolSize: 1})
+	t.Cleanup(func() { _ = one.Close() })
+	b := newStorage(one, prefix, sessionstore.Options{Now: clk.Now})
+	cu := testCustomer(0)
+	m := testMember(cu, 0)
+	rec := newRecord(m, cu, clk.Now(), time.Hour)
+	testkit.MustInsert(t, b, rec)
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name string
+		sel  backend.Selector
+		fn   backend.EditFunc
+	}{
+		{"fn fails, by ID", sel(backend.IndexID, rec.ID), func(*backend.Record) (backend.Op, *backend.Record, error) { return backend.Keep, nil, boom }},
+		{"nothing to write, by member", sel(backend.IndexMember, m.ID), func(*backend.Record) (backend.Op, *backend.Record, error) { return backend.Keep, nil, nil }},
+	} {
+		if _, err := b.Edit(bg, tc.sel, tc.fn); err != nil && err != boom {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		// Change every key the edit watched, from another connection.
+		testkit.MustInsert(t, shared, newRecord(m, cu, clk.Now(), time.Hour))
+		if _, err := shared.Edit(bg, sel(backend.IndexID, rec.ID), func(cur *backend.Record) (backend.Op, *backend.Record, error) {
+			next := *cur
+			next.ReturnURL = "https://example.com/" + tc.name
+			return backend.Put, &next, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// A transaction of its own on the pool's one connection.
+		probe := "{" + prefix + "}probe"
+		if err := one.Watch(bg, func(tx *goredis.Tx) error {
+			_, err := tx.TxPipelined(bg, func(p goredis.Pipeliner) error {
+				p.Set(bg, probe, tc.name, time.Minute)
+				return nil
+			})
+			return err
+		}, probe); err != nil {
+			t.Errorf("%s: the next transaction on the connection: %v", tc.name, err)
+		}
+	}
+}
+
 // TestBackendDeleteExpiredIndexSets: the purge removes the purged records'
 // entries from the member and customer sets and the expiry zset, which
 // Select alone cannot show (it skips entries whose record is gone).

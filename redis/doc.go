@@ -85,7 +85,10 @@
 // RevokeMember, RevokeCustomer, UpdateMember and UpdateCustomer are one
 // optimistic transaction each: WATCH the ID key or the member's or
 // customer's set and the records it names, read them, decide, then
-// MULTI/EXEC the record writes and their index changes together. A
+// MULTI/EXEC the record writes and their index changes together: three
+// round trips when nothing conflicts, each WATCH sent in the pipeline of
+// the reads it covers (fewer are not possible while the engine decides
+// each record's fate in Go, see Edit). A
 // concurrent Create for the same member or customer adds to the watched set
 // and so aborts the EXEC; the edit is then retried from the start, so
 // RevokeMember never misses a session whose Create returned before it

@@ -51,6 +51,19 @@ type planned struct {
 // after the first abort a group edit holds the group's lock, which keeps
 // Inserts out until it is done. An error from fn, ErrNotFound or ErrCorrupt
 // ends the edit with nothing written.
+//
+// An attempt that meets no conflict takes three round trips: WATCH of the
+// ID key or set with its read, WATCH of the records with their reads (in
+// batches of readBatch, each a round trip), and the MULTI/EXEC. Each WATCH
+// travels in the pipeline of the reads it covers, ahead of them, so a read
+// still sees nothing older than the watch. No fewer round trips are
+// possible behind the Backend interface: fn runs in Go and must see the
+// records before anything is written, so the writes cannot share a round
+// trip with the reads; and the records a group names are known only once
+// its set is read, and must be watched before they are read, so reading
+// the set and the records takes two. A script could read and write in one
+// round trip only if it decided the outcome itself, which would take the
+// decision away from fn and the engine.
 func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.EditFunc) ([]backend.Change, error) {
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
@@ -84,7 +97,7 @@ func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.Edi
 				return final
 			}
 			return err
-		}, watch)
+		}, b.watchFirst(watch)...)
 		switch {
 		case final != nil:
 			return nil, final
@@ -106,6 +119,18 @@ func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.Edi
 			return nil, opError("edit", err)
 		}
 	}
+}
+
+// watchFirst returns the keys Edit passes to Watch, which WATCHes them
+// in a round trip of its own: none for a *goredis.Client, whose attempt
+// WATCHes the key in the pipeline of its first read; the key for any
+// other client (a ClusterClient needs it to find the node), whose attempt
+// then WATCHes it again, which changes nothing.
+func (b *storage) watchFirst(key string) []string {
+	if _, ok := b.c.(*goredis.Client); ok {
+		return nil
+	}
+	return []string{key}
 }
 
 // lock takes the lock key for lockLease and returns its token, waiting at
@@ -173,14 +198,41 @@ func (b *storage) deleteStub(ctx context.Context, p goredis.Pipeliner, hx string
 	p.ZRem(ctx, b.k.expiry(), hx)
 }
 
-// editAttempt is one attempt of Edit on tx, whose WATCH already covers the
-// key watch. It returns the changes, or a final error (from fn, ErrNotFound,
-// ErrCorrupt, a broken EditFunc contract) or a Redis error, which includes
-// TxFailedErr when a watched key changed.
+// editAttempt is one attempt of Edit on tx: it WATCHes the key watch (the
+// ID key or the set of sel) and everything it reads. It returns the
+// changes, or a final error (from fn, ErrNotFound, ErrCorrupt, a broken
+// EditFunc contract) or a Redis error, which includes TxFailedErr when a
+// watched key changed.
 func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.Selector, watch string, fn backend.EditFunc) ([]backend.Change, error, error) {
+	// go-redis UNWATCHes on closing tx only what Tx.Watch sent; the WATCHes
+	// sent in pipelines here are released by the EXEC, or else by this.
+	execd := false
+	defer func() {
+		if !execd {
+			_ = tx.Unwatch(ctx).Err()
+		}
+	}()
+	var (
+		get     *goredis.StringCmd
+		members *goredis.StringSliceCmd
+		watched *goredis.Cmd
+	)
+	// Each command's error is checked below: a failed round trip fails all.
+	_, _ = tx.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		watched = p.Do(ctx, "watch", watch)
+		if sel.Index == backend.IndexID {
+			get = p.Get(ctx, watch)
+		} else {
+			members = p.SMembers(ctx, watch)
+		}
+		return nil
+	})
+	if err := watched.Err(); err != nil {
+		return nil, nil, err
+	}
 	var hexes []string
 	if sel.Index == backend.IndexID {
-		h, err := tx.Get(ctx, watch).Result()
+		h, err := get.Result()
 		switch {
 		case errors.Is(err, goredis.Nil):
 			return nil, sessionstore.ErrNotFound, nil
@@ -192,7 +244,7 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 		hexes = []string{h}
 	} else {
 		var err error
-		hexes, err = tx.SMembers(ctx, watch).Result()
+		hexes, err = members.Result()
 		if isWrongType(err) {
 			return nil, corrupt("edit", err), nil
 		}
@@ -208,12 +260,13 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 	for i, h := range hexes {
 		recKeys[i] = b.k.record(h)
 	}
-	if err := tx.Watch(ctx, recKeys...).Err(); err != nil {
-		return nil, nil, err
-	}
 	var datas []stored
 	for i := 0; i < len(hexes); i += readBatch {
-		d, err := b.readRecords(ctx, tx, hexes[i:min(i+readBatch, len(hexes))])
+		var watchRecs []string
+		if i == 0 {
+			watchRecs = recKeys
+		}
+		d, err := b.readRecords(ctx, tx, hexes[i:min(i+readBatch, len(hexes))], watchRecs...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -293,8 +346,13 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 				b.queueDelete(ctx, p, w.hex, w.old)
 				continue
 			}
-			ttl := b.ttl(w.new.ExpiresAt)
 			p.HSet(ctx, rk, fieldData, w.enc)
+			if w.new.ExpiresAt.Equal(w.old.ExpiresAt) {
+				// HSET keeps the key's TTL, and the TTLs and the expiry
+				// score written with this ExpiresAt still fit it.
+				continue
+			}
+			ttl := b.ttl(w.new.ExpiresAt)
 			p.PExpire(ctx, rk, time.Duration(ttl)*time.Millisecond)
 			p.PExpire(ctx, ik, time.Duration(ttl)*time.Millisecond)
 			p.ZAdd(ctx, b.k.expiry(), goredis.Z{Score: float64(score(w.new.ExpiresAt)), Member: w.hex})
@@ -310,6 +368,7 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 		}
 		return nil
 	})
+	execd = err == nil || errors.Is(err, goredis.TxFailedErr)
 	if err != nil {
 		return nil, nil, err
 	}

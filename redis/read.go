@@ -200,16 +200,29 @@ func (s stored) decode(hexHash string) (*backend.Record, error) {
 }
 
 // readRecords reads the data of the records of hexes in one pipeline on c
-// (the client, or a transaction's connection). A server error other than
-// WRONGTYPE fails the whole read.
-func (b *storage) readRecords(ctx context.Context, c goredis.Cmdable, hexes []string) ([]stored, error) {
+// (the client, or a transaction's connection), which starts with a WATCH of
+// the keys watch when there are any (c must then be a transaction's). A
+// server error other than WRONGTYPE fails the whole read.
+func (b *storage) readRecords(ctx context.Context, c goredis.Cmdable, hexes []string, watch ...string) ([]stored, error) {
 	cmds := make([]*goredis.StringCmd, len(hexes))
+	var watched *goredis.Cmd
 	_, err := c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		if len(watch) > 0 {
+			args := make([]any, 0, 1+len(watch))
+			args = append(args, "watch")
+			for _, k := range watch {
+				args = append(args, k)
+			}
+			watched = p.Do(ctx, args...)
+		}
 		for i, h := range hexes {
 			cmds[i] = p.HGet(ctx, b.k.record(h), fieldData)
 		}
 		return nil
 	})
+	if watched != nil && watched.Err() != nil {
+		return nil, watched.Err()
+	}
 	if err != nil && !errors.Is(err, goredis.Nil) && !isWrongType(err) {
 		return nil, err
 	}
