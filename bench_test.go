@@ -577,7 +577,7 @@ func startLookers(ctx context.Context, s sessionstore.Store, tokens []string, n 
 const (
 	settleWindow = 200 * time.Millisecond
 	settledMax   = 2 * time.Millisecond
-	settleLimit  = 20 * time.Second
+	settleLimit  = 10 * time.Second
 )
 
 // settle waits until the store has settled and returns the longest lookup

@@ -59,7 +59,8 @@
 //
 // An edit too big for one Badger transaction (revoking or updating some
 // thousands of sessions of one customer at once) is split into several,
-// each atomic. DeleteExpired purges in batches as well.
+// each atomic. DeleteExpired purges in transactions of 32 sessions, each of
+// which a lookup arriving meanwhile waits for.
 //
 // Only one Store may use a DB at a time: DeleteExpired keeps in memory how
 // far it has purged, and would not see the sessions another Store created
