@@ -378,6 +378,27 @@ type recordParts struct {
 // data. Any input that is not such an encoding gives an error wrapping
 // ErrCorrupt and leaves r unchanged.
 func (r *Record) UnmarshalBinary(data []byte) error {
+	return decodeInto(data, r, new(recordParts))
+}
+
+// DecodeRecord returns the record data encodes, decoded as UnmarshalBinary
+// does, in a single allocation with everything its pointers reach: the
+// way for a backend to decode a record it hands to the engine.
+func DecodeRecord(data []byte) (*Record, error) {
+	b := new(struct {
+		r Record
+		p recordParts
+	})
+	if err := decodeInto(data, &b.r, &b.p); err != nil {
+		return nil, err
+	}
+	return &b.r, nil
+}
+
+// decodeInto decodes data into r, keeping the snapshots and the values
+// their pointers reach in heap, which it overwrites. On an error it changes
+// neither.
+func decodeInto(data []byte, r *Record, heap *recordParts) error {
 	version, data, err := unseal(data)
 	if err != nil {
 		return err
@@ -394,10 +415,9 @@ func (r *Record) UnmarshalBinary(data []byte) error {
 		d.fail("address field flags without an address")
 	}
 
-	// The parts are built on the stack and copied to the heap at the end,
+	// The parts are built on the stack and copied to heap at the end,
 	// which spares a write barrier per field while the GC runs; the
-	// pointers taken into them already point at the heap copy.
-	heap := new(recordParts)
+	// pointers taken into them already point at heap.
 	var p recordParts
 	nt, ns := 0, 0
 	optTime := func(bit uint64) *time.Time {

@@ -41,10 +41,14 @@ func getRecord(txn *badgerdb.Txn, h token.Hash) (*backend.Record, uint64, error)
 	if err != nil {
 		return nil, 0, readErr(err)
 	}
-	rec := new(backend.Record)
-	// UnmarshalBinary copies what it keeps, so Badger's buffer is not
+	var rec *backend.Record
+	// DecodeRecord copies what it keeps, so Badger's buffer is not
 	// retained past the callback.
-	if err := item.Value(rec.UnmarshalBinary); err != nil {
+	err = item.Value(func(v []byte) (err error) {
+		rec, err = backend.DecodeRecord(v)
+		return err
+	})
+	if err != nil {
 		return nil, item.Version(), readErr(err)
 	}
 	return rec, item.Version(), nil

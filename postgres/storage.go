@@ -44,8 +44,8 @@ func corrupt(op string, err error) error {
 // decode decodes a row's record and checks that it is the record of the
 // row's token hash.
 func decode(hash, data []byte) (*backend.Record, error) {
-	r := new(backend.Record)
-	if err := r.UnmarshalBinary(data); err != nil {
+	r, err := backend.DecodeRecord(data)
+	if err != nil {
 		return nil, err
 	}
 	if !bytes.Equal(r.TokenHash[:], hash) {

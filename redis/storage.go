@@ -86,8 +86,8 @@ func score(t time.Time) int64 { return t.UnixMicro() }
 // decode decodes the data of the record stored under hexHash, and checks
 // that it is the record the key names.
 func decode(data []byte, hexHash string) (*backend.Record, error) {
-	r := new(backend.Record)
-	if err := r.UnmarshalBinary(data); err != nil {
+	r, err := backend.DecodeRecord(data)
+	if err != nil {
 		return nil, err
 	}
 	if r.TokenHash.String() != hexHash {
