@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -39,4 +40,19 @@ func TestIsID(t *testing.T) {
 			t.Errorf("isID(%q) = true", s)
 		}
 	}
+}
+
+// FuzzPortalURL checks that portalURL encodes every email exactly as
+// url.QueryEscape does.
+func FuzzPortalURL(f *testing.F) {
+	for _, s := range []string{"a+b@c.d", "", "x y~z", "ü@ß.de", "\x00\xff%"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, email string) {
+		const base = "https://p.example/portal"
+		want := base + "?member_session_token=mst_x&email=" + url.QueryEscape(email)
+		if got := portalURL(base, "mst_x", email); got != want {
+			t.Fatalf("portalURL(%q) = %q, want %q", email, got, want)
+		}
+	})
 }
