@@ -366,7 +366,10 @@ $(benchstat "$results/suite.txt")
 heap after GC), disk-B/session (Badger directory after Close, as \`du\`
 counts it); SweepLatency's ns/op is the purge of 10% expired sessions while
 GOMAXPROCS-1 goroutines look up live ones, max-lookup-us the longest of
-those lookups:
+those lookups and p999-lookup-us their 99.9th percentile;
+idle-max-lookup-us is the longest lookup in the last 200 ms before the
+purge, once the store has settled from being filled (see
+\`BenchmarkSweepLatency\`):
 
 \`\`\`
 $(benchstat "$results/once.txt")
