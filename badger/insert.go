@@ -12,7 +12,24 @@ import (
 )
 
 // Insert implements backend.Backend.
-func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backend.Admission) (err error) {
+func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backend.Admission) error {
+	member, customer := rec.MemberID(), rec.CustomerID()
+	hold := func() (release func()) { return b.gates.insert(member, customer, admit != nil) }
+	return b.writeRecord(ctx, rec, hold, func(txn *badgerdb.Txn, writes [][2][]byte) error {
+		if admit != nil {
+			if err := evict(ctx, txn, member, admit); err != nil {
+				return err
+			}
+		}
+		return setAll(txn, writes)
+	})
+}
+
+// writeRecord stores rec in one transaction, in which fn runs and writes
+// the record's keys and values (writes) after whatever else it does. hold,
+// when not nil, is called before the transaction and what it returns after
+// it. The store must be open and have free space for data.
+func (b *storage) writeRecord(ctx context.Context, rec *backend.Record, hold func() (release func()), fn func(txn *badgerdb.Txn, writes [][2][]byte) error) (err error) {
 	val, err := rec.MarshalBinary()
 	if err != nil {
 		return err
@@ -25,17 +42,11 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 	if err := b.space.allow(true); err != nil {
 		return err
 	}
-	member, customer := rec.MemberID(), rec.CustomerID()
 	writes := recordWrites(rec, val)
-	defer b.gates.insert(member, customer, admit != nil)()
-	err = b.update(ctx, func(txn *badgerdb.Txn) error {
-		if admit != nil {
-			if err := evict(ctx, txn, member, admit); err != nil {
-				return err
-			}
-		}
-		return setAll(txn, writes)
-	})
+	if hold != nil {
+		defer hold()()
+	}
+	err = b.update(ctx, func(txn *badgerdb.Txn) error { return fn(txn, writes) })
 	if err != nil {
 		return b.storageErr(err)
 	}
@@ -133,22 +144,8 @@ func setAll(txn *badgerdb.Txn, writes [][2][]byte) error {
 // its new hash and points its index entries there. It rewrites only keys
 // of the record that exist already, which an Edit of its member or
 // customer read, so Badger orders it with those on its own.
-func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Record) (err error) {
-	val, err := rec.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	if err := b.enter(); err != nil {
-		return err
-	}
-	defer b.leave()
-	defer recoverFault(&err, debug.SetPanicOnFault(true))
-	if err := b.space.allow(true); err != nil {
-		return err
-	}
-	id := rec.ID
-	writes := recordWrites(rec, val)
-	err = b.update(ctx, func(txn *badgerdb.Txn) error {
+func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Record) error {
+	return b.writeRecord(ctx, rec, nil, func(txn *badgerdb.Txn, writes [][2][]byte) error {
 		cur, _, err := getRecord(txn, from)
 		if err != nil {
 			return err
@@ -156,16 +153,11 @@ func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Reco
 		if err := backend.CheckRehash(cur, rec); err != nil {
 			return err
 		}
-		for _, k := range [][]byte{recordKey(from), expiryKey(cur.ExpiresAt, id)} {
+		for _, k := range [][]byte{recordKey(from), expiryKey(cur.ExpiresAt, rec.ID)} {
 			if err := txn.Delete(k); err != nil {
 				return err
 			}
 		}
 		return setAll(txn, writes)
 	})
-	if err != nil {
-		return b.storageErr(err)
-	}
-	b.floor.note(writes[len(writes)-1][0])
-	return nil
 }
