@@ -36,6 +36,18 @@ var (
 	// RevokeCustomer, UpdateMember and UpdateCustomer remove it along with
 	// the sound sessions they act on.
 	ErrCorrupt = errors.New("sessionstore: corrupt record")
+
+	// ErrNotLink reports a token given to Store.Exchange that belongs to a
+	// live session which is not a portal link (a device or sign-in
+	// session): only links are exchangeable.
+	ErrNotLink = errors.New("sessionstore: not a portal link")
+
+	// ErrTooManySessions reports a Create or Exchange refused because the
+	// member, or the link, already holds as many live sessions as allowed
+	// (Options.MaxSessionsPerMember, Options.MaxDevicesPerLink) and the
+	// cap policy is CapRefuse, or because an exchange would have to evict
+	// a session its link did not make. Nothing was stored.
+	ErrTooManySessions = errors.New("sessionstore: too many sessions")
 )
 
 // ValidationError describes one bad input field. It matches ErrInvalid

@@ -61,6 +61,15 @@ func (o *Options) WithDefaults() (Options, error) {
 	if r.MaxSessionsPerMember < 0 {
 		r.MaxSessionsPerMember = -1
 	}
+	if r.MaxDevicesPerLink == 0 {
+		r.MaxDevicesPerLink = DefaultMaxDevicesPerLink
+	}
+	if r.MaxDevicesPerLink < 0 {
+		r.MaxDevicesPerLink = -1
+	}
+	if r.CapPolicy != CapEvictOldest && r.CapPolicy != CapRefuse {
+		return Options{}, invalid("options.cap_policy", "must be CapEvictOldest or CapRefuse")
+	}
 	if r.PortalURL != "" {
 		if err := checkHTTPURL("options.portal_url", r.PortalURL); err != nil {
 			return Options{}, err

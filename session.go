@@ -51,7 +51,23 @@ type MemberSession struct {
 	// Options.IdleTimeout); nil until the first recorded use, and always nil
 	// without an idle timeout. It is not part of Polar's wire format:
 	// MarshalJSON does not write it and UnmarshalJSON leaves it nil.
-	LastUsedAt      *time.Time
+	LastUsedAt *time.Time
+	// Kind tells how the session was made: a portal link, a device session
+	// exchanged from one, or a sign-in. It is not part of Polar's wire
+	// format.
+	Kind SessionKind
+	// AuthenticatedAt is when the member last proved who they are for this
+	// session: the creation of the link (for a link and every device
+	// session exchanged from it) or of the sign-in. Options.MaxTTL counts
+	// from it, so no chain of exchanges and extensions authenticates past
+	// AuthenticatedAt+MaxTTL. It is not part of Polar's wire format.
+	AuthenticatedAt time.Time
+	// LinkID is the ID of the link a device session was exchanged from; ""
+	// for other kinds. It is not part of Polar's wire format.
+	LinkID string
+	// DeviceLabel names the device the session is for, as given to Create
+	// or Exchange; "" for none. It is not part of Polar's wire format.
+	DeviceLabel     string
 	ReturnURL       *string
 	MemberPortalURL string
 	MemberID        string

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Store keeps member sessions. Every backend (memory, Badger, Redis)
+// Store keeps member sessions. Every backend (memory, Badger, Redis, Postgres)
 // implements it through the engine of package backend, so all of them
 // follow the same rules.
 //
@@ -42,7 +42,29 @@ type Store interface {
 	// to now.
 	Extend(ctx context.Context, id string, ttl time.Duration) (*MemberSession, error)
 
+	// Exchange trades a live portal link (a KindLink session's token) for
+	// a new KindDevice session of the same member, customer and return
+	// URL, with its own token: one browser's session. It is one atomic
+	// step with the revocations: the device session is stored only if the
+	// link is still stored and live when it commits, so once Revoke of the
+	// link, RevokeMember, RevokeCustomer or UpdateCustomer with DeletedAt
+	// has returned, no Exchange, whenever it started, leaves a session
+	// that authenticates. The device session takes the link's
+	// AuthenticatedAt and never outlives the link (see ExchangeParams.TTL).
+	//
+	// A token of the wrong shape is ErrMalformedToken; a revoked or
+	// unknown link ErrNotFound, an expired one ErrExpired; a live session
+	// that is not a link ErrNotLink. Past Options.MaxDevicesPerLink the
+	// link's own oldest device session makes way (or, with CapRefuse, the
+	// exchange is ErrTooManySessions); an exchange never evicts a session
+	// its link did not make, and is ErrTooManySessions when the member is
+	// at MaxSessionsPerMember with none of the link's devices to evict.
+	Exchange(ctx context.Context, linkToken string, p ExchangeParams) (*MemberSession, error)
+
 	// Revoke removes one session; ErrNotFound if it is not stored.
+	// Revoking a link also removes, in the same atomic step, every device
+	// session exchanged from it: whoever held the link loses what it
+	// opened.
 	Revoke(ctx context.Context, id string) error
 
 	// RevokeMember removes all of the member's sessions and returns how many
@@ -87,7 +109,45 @@ type CreateParams struct {
 	// TTL is the session's lifetime; 0 means Options.TTL. Negative or above
 	// Options.MaxTTL is ErrInvalid.
 	TTL time.Duration
+	// Kind is KindLink (a portal link, which "" also means) or KindSignIn
+	// (a member the application authenticated itself). KindDevice is
+	// ErrInvalid: device sessions come only from Exchange.
+	Kind SessionKind
+	// DeviceLabel names the device the session is for, such as "Chrome on
+	// Android" (see sessionhttp.DeviceLabel), for a "your devices" page;
+	// "" for none. At most 128 characters of printable text.
+	DeviceLabel string
 }
+
+// ExchangeParams is the input of Store.Exchange besides the link's token.
+type ExchangeParams struct {
+	// TTL is the device session's lifetime: 0 means what is left of the
+	// link's, whole seconds. It never goes past the link's expires_at, and
+	// a link with less than a second left is ErrExpired. Negative is
+	// ErrInvalid.
+	TTL time.Duration
+	// Consume removes the link in the same atomic step, so that it can be
+	// exchanged once only: of two exchanges racing for it, one wins and
+	// the other is ErrNotFound.
+	Consume bool
+	// DeviceLabel names the device, as CreateParams.DeviceLabel.
+	DeviceLabel string
+}
+
+// CapPolicy says what a Create or Exchange does when the member (or the
+// link) already holds as many live sessions as allowed.
+type CapPolicy uint8
+
+// The cap policies.
+const (
+	// CapEvictOldest makes room by revoking the oldest sessions in the
+	// same atomic step (for an exchange, only the link's own device
+	// sessions). The default.
+	CapEvictOldest CapPolicy = iota
+	// CapRefuse refuses the new session with ErrTooManySessions and
+	// leaves the existing ones alone.
+	CapRefuse
+)
 
 // Options configures a store. A nil *Options means all defaults; a zero
 // field means that field's default.
@@ -131,6 +191,15 @@ type Options struct {
 	// atomic step, so no member ever holds more, whatever runs concurrently.
 	// Zero means DefaultMaxSessionsPerMember; negative means no cap.
 	MaxSessionsPerMember int
+	// MaxDevicesPerLink caps the live device sessions exchanged from one
+	// portal link: past it an Exchange evicts the link's own oldest device
+	// session, so that whoever holds a link can never push the member's
+	// other sessions out. Zero means DefaultMaxDevicesPerLink; negative
+	// means no cap of its own (MaxSessionsPerMember still applies).
+	MaxDevicesPerLink int
+	// CapPolicy is what happens at MaxSessionsPerMember and
+	// MaxDevicesPerLink: CapEvictOldest (the zero value) or CapRefuse.
+	CapPolicy CapPolicy
 	// PortalURL is the base of member_portal_url; "" leaves it empty.
 	PortalURL string
 	// Now is the store's only clock. Default time.Now; tests inject a fake.
@@ -166,4 +235,8 @@ const (
 	// one person uses, with margin, while bounding what a script that
 	// creates sessions in a loop can make the store hold.
 	DefaultMaxSessionsPerMember = 50
+	// DefaultMaxDevicesPerLink lets one link sign in a handful of browsers
+	// (a laptop, a phone, a tablet, a few re-opened tabs) while keeping
+	// far below DefaultMaxSessionsPerMember.
+	DefaultMaxDevicesPerLink = 10
 )

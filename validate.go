@@ -13,6 +13,7 @@ const (
 	maxIDBytes          = 128
 	maxEmailBytes       = 320
 	maxNameChars        = 256
+	maxLabelChars       = 128  // a device label, such as "Chrome on Android"
 	maxTextBytes        = 2048 // free-text fields without a limit of their own
 	maxMetadataKeys     = 50
 	maxMetadataKeyChars = 40
@@ -145,10 +146,30 @@ func (p CreateParams) Validate() error {
 	if p.Member.CustomerID != p.Customer.ID {
 		return invalid("member.customer_id", "must equal customer.id")
 	}
+	switch p.Kind {
+	case "", KindLink, KindSignIn:
+	case KindDevice:
+		return invalid("kind", "device sessions are made by Exchange from a link")
+	default:
+		return invalid("kind", "must be link or sign_in")
+	}
+	if err := checkText("device_label", p.DeviceLabel, maxLabelChars); err != nil {
+		return err
+	}
 	if p.ReturnURL != "" {
 		return checkHTTPURL("return_url", p.ReturnURL)
 	}
 	return nil
+}
+
+// Validate reports whether p is acceptable to Store.Exchange: a TTL that
+// is not negative and a DeviceLabel of printable text. A bad field is a
+// *ValidationError naming it.
+func (p ExchangeParams) Validate() error {
+	if p.TTL < 0 {
+		return invalid("ttl", "must not be negative")
+	}
+	return checkText("device_label", p.DeviceLabel, maxLabelChars)
 }
 
 // ValidateID reports whether id is a valid member, customer or

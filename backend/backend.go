@@ -25,8 +25,20 @@ type Record struct {
 	ExpiresAt  time.Time
 	LastUsedAt time.Time // zero means no use recorded yet
 	ReturnURL  string    // "" means none (JSON null)
-	Member     *sessionstore.Member
-	Customer   *sessionstore.Customer
+
+	// Kind is how the session was made; never "" in a stored record (older
+	// encodings decode as KindLink).
+	Kind sessionstore.SessionKind
+	// AuthenticatedAt is when the session's chain was authenticated: its
+	// own CreatedAt for a link or sign-in, its link's for a device session.
+	AuthenticatedAt time.Time
+	// LinkID is the ID of the link a device session was exchanged from.
+	LinkID string
+	// DeviceLabel names the session's device; "" for none.
+	DeviceLabel string
+
+	Member   *sessionstore.Member
+	Customer *sessionstore.Customer
 
 	// Corrupt is nil for a record decoded from sound bytes. For a stored
 	// record that cannot be decoded, Select and Edit hand out a stub made
@@ -100,9 +112,16 @@ type Admission struct {
 	Limit int
 	// Evict decides which of the member's stored records make way: it
 	// returns a subset of stored, the same pointers, to delete. It must not
-	// modify them. A backend that retries a transaction calls it again.
-	Evict func(stored []*Record) (evict []*Record)
+	// modify them. An error aborts the Insert with nothing written and is
+	// returned as it is. A backend that retries a transaction calls it
+	// again.
+	Evict func(stored []*Record) (evict []*Record, err error)
 }
+
+// Always reports whether Evict must be called on every Insert, whatever
+// the member holds (even nothing): a Limit of 0 or less. An exchange uses
+// it to check its link inside the Insert's atomic step.
+func (a *Admission) Always() bool { return a.Limit <= 0 }
 
 // Change is one record changed by Backend.Edit: Old as it was, New as it is
 // now (nil when deleted).
@@ -142,18 +161,23 @@ type PurgeBatcher interface {
 type Backend interface {
 	// Insert stores a new record and its index entries atomically. With a
 	// non-nil admit, when the member of rec has at least admit.Limit records
-	// stored, it first calls admit.Evict with them and deletes the ones it
-	// returns in the same atomic step: a concurrent Insert or Edit of that
-	// member is ordered before or after the whole step, so Evict's view is
-	// never stale when the step commits.
+	// stored (always, when admit.Always), it first calls admit.Evict with
+	// them and deletes the ones it returns in the same atomic step: a
+	// concurrent Insert or Edit of that member, and an Edit by ID or a
+	// Rehash of any of the records Evict saw, is ordered before or after
+	// the whole step, so Evict's view is never stale when the step commits.
+	// An error from Evict aborts the Insert with nothing written.
 	Insert(ctx context.Context, rec *Record, admit *Admission) error
 
-	// Rehash moves rec, stored under the token hash from, to rec.TokenHash,
-	// with its index entries, atomically and ordered like an Edit with the
-	// Inserts and Edits of its member and customer. rec keeps the stored
-	// record's ID, member and customer. It is ErrNotFound when from is no
-	// longer stored.
-	Rehash(ctx context.Context, from token.Hash, rec *Record) error
+	// Rehash moves the record stored under the token hash from to the hash
+	// to, with its index entries, and returns it as stored afterwards: the
+	// record as it is when the step commits, never an older copy, so no
+	// concurrent Edit is undone. It is one atomic step, ordered like an
+	// Edit with the Inserts and Edits of its member and customer. It is
+	// ErrNotFound when from is no longer stored (another Rehash moved it,
+	// or it was removed). A record that cannot be decoded is an error
+	// wrapping sessionstore.ErrCorrupt, and stays where it is.
+	Rehash(ctx context.Context, from, to token.Hash) (*Record, error)
 
 	// Find returns the record with this token hash, or ErrNotFound. A
 	// stored record that cannot be decoded is an error wrapping

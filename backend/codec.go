@@ -18,7 +18,7 @@ import (
 // byte carries sealedFlag and a CRC-32C follows the layout below. Records
 // of versions 1 and 2 written before the checksum still decode.
 //
-// Layout of version 3 (every "str" is a uvarint length followed by that many
+// Layout of version 4 (every "str" is a uvarint length followed by that many
 // bytes; every "time" is a zigzag varint of Unix microseconds, decoded as
 // UTC; "?" marks a field present only when its flag bit is set):
 //
@@ -31,6 +31,10 @@ import (
 //	ExpiresAt    time
 //	LastUsedAt   time?   (flagRecLastUsed; absent means never recorded)
 //	ReturnURL    str
+//	Kind         byte: 1 link, 2 device, 3 sign-in
+//	AuthenticatedAt time? (flagRecAuth; absent means CreatedAt)
+//	LinkID       str?    (flagRecLink)
+//	DeviceLabel  str?    (flagRecLabel)
 //	member:
 //	  ID str, CreatedAt time, ModifiedAt time?, CustomerID str, Email str,
 //	  Name str?, ExternalID str?, Role role
@@ -50,9 +54,11 @@ import (
 //
 // Earlier versions still decode. Each is the next one without some
 // optional fields, whose flag bits it did not have, so its records decode
-// with those fields empty: version 2 lacks BillingName and
-// DefaultPaymentMethodID, version 1 also LastUsedAt. Encoding always writes
-// the latest version.
+// with those fields empty: version 3 lacks Kind, AuthenticatedAt, LinkID
+// and DeviceLabel (its records decode as links authenticated at their
+// creation, the only kind the store made then), version 2 also
+// BillingName and DefaultPaymentMethodID, version 1 also LastUsedAt.
+// Encoding always writes the latest version.
 //
 // Decoding accepts exactly what encoding produces: any other input (short,
 // long, unknown version or flag bits, out-of-range enums, lengths past the
@@ -60,14 +66,15 @@ import (
 // match) is an error wrapping ErrCorrupt.
 
 // recordVersion is the first byte of every record MarshalBinary encodes.
-const recordVersion = 3
+const recordVersion = 4
 
 // knownFlags holds, by version, the flag bits a record of that version may
 // set.
 var knownFlags = [...]uint64{
 	1: flagCusDeletedAt<<1 - 1,
 	2: flagRecLastUsed<<1 - 1,
-	3: flagsKnown,
+	3: flagCusDefaultPM<<1 - 1,
+	4: flagsKnown,
 }
 
 // Presence bits of the flags field.
@@ -94,8 +101,11 @@ const (
 	flagRecLastUsed    // from version 2
 	flagCusBillingName // from version 3
 	flagCusDefaultPM   // from version 3
+	flagRecAuth        // from version 4
+	flagRecLink        // from version 4
+	flagRecLabel       // from version 4
 
-	flagsKnown   = flagCusDefaultPM<<1 - 1
+	flagsKnown   = flagRecLabel<<1 - 1
 	flagsAddress = flagAddrLine1 | flagAddrLine2 | flagAddrPostalCode | flagAddrCity | flagAddrState
 )
 
@@ -109,6 +119,10 @@ const (
 
 	ctypeIndividual = 1
 	ctypeTeam       = 2
+
+	kindLink   = 1
+	kindDevice = 2
+	kindSignIn = 3
 )
 
 // Bounds of a time whose Unix microseconds fit in an int64, as Unix seconds
@@ -171,6 +185,13 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 	set(flagCusLocale, c.Locale != nil)
 	set(flagCusDeletedAt, c.DeletedAt != nil)
 	set(flagCusDefaultPM, c.DefaultPaymentMethodID != nil)
+	set(flagRecAuth, !r.AuthenticatedAt.IsZero() && !r.AuthenticatedAt.Equal(r.CreatedAt))
+	set(flagRecLink, r.LinkID != "")
+	set(flagRecLabel, r.DeviceLabel != "")
+	kind, ok := kindCode(r.Kind)
+	if !ok {
+		return orig, fmt.Errorf("%w: unknown session kind %q", errEncode, r.Kind)
+	}
 
 	e := encoder{b: b}
 	e.b = append(e.b, recordVersion)
@@ -186,6 +207,16 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 		e.time(r.LastUsedAt)
 	}
 	e.str(r.ReturnURL)
+	e.b = append(e.b, kind)
+	if flags&flagRecAuth != 0 {
+		e.time(r.AuthenticatedAt)
+	}
+	if flags&flagRecLink != 0 {
+		e.str(r.LinkID)
+	}
+	if flags&flagRecLabel != 0 {
+		e.str(r.DeviceLabel)
+	}
 
 	e.str(m.ID)
 	e.time(m.CreatedAt)
@@ -267,7 +298,8 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 // that MarshalBinary allocates once.
 func (r *Record) encodedSizeHint() int {
 	const perField = binary.MaxVarintLen64
-	n := 2 + checksumLen + perField + len(r.TokenHash) + 5*perField + len(r.ID) + len(r.ReturnURL)
+	n := 3 + checksumLen + perField + len(r.TokenHash) + 8*perField + len(r.ID) + len(r.ReturnURL) +
+		len(r.LinkID) + len(r.DeviceLabel)
 	if m := r.Member; m != nil {
 		n += 8*perField + len(m.ID) + len(m.CustomerID) + len(m.Email) +
 			optLen(m.Name) + optLen(m.ExternalID) + len(m.Role)
@@ -449,6 +481,19 @@ func decodeInto(data []byte, r *Record, heap *recordParts) error {
 		rec.LastUsedAt = d.time()
 	}
 	rec.ReturnURL = d.str()
+	rec.Kind, rec.AuthenticatedAt = sessionstore.KindLink, rec.CreatedAt
+	if version >= 4 {
+		rec.Kind = d.kind()
+		if flags&flagRecAuth != 0 {
+			rec.AuthenticatedAt = d.time()
+		}
+		if flags&flagRecLink != 0 {
+			rec.LinkID = d.str()
+		}
+		if flags&flagRecLabel != 0 {
+			rec.DeviceLabel = d.str()
+		}
+	}
 
 	m := &p.member
 	m.ID = d.str()
@@ -592,6 +637,33 @@ func (d *decoder) str() string {
 
 func (d *decoder) time() time.Time {
 	return time.UnixMicro(d.varint()).UTC()
+}
+
+func (d *decoder) kind() sessionstore.SessionKind {
+	switch d.byte() {
+	case kindLink:
+		return sessionstore.KindLink
+	case kindDevice:
+		return sessionstore.KindDevice
+	case kindSignIn:
+		return sessionstore.KindSignIn
+	}
+	d.fail("bad session kind")
+	return ""
+}
+
+// kindCode returns the byte that encodes k; "" is a link, as records made
+// before kinds were.
+func kindCode(k sessionstore.SessionKind) (byte, bool) {
+	switch k {
+	case sessionstore.KindLink, "":
+		return kindLink, true
+	case sessionstore.KindDevice:
+		return kindDevice, true
+	case sessionstore.KindSignIn:
+		return kindSignIn, true
+	}
+	return 0, false
 }
 
 func (d *decoder) role() sessionstore.MemberRole {

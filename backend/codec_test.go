@@ -30,6 +30,11 @@ func codecRichRecord() *Record {
 		ExpiresAt:  t0.Add(time.Hour),
 		LastUsedAt: t0.Add(2 * time.Minute),
 		ReturnURL:  "https://example.com/account/billing?from=portal",
+		Kind:       sessionstore.KindDevice,
+		LinkID:     "0195a3c2-0000-7c3a-9d2b-4e5f6a7b8c9d",
+		// The link was made an hour before this device session.
+		AuthenticatedAt: t0.Add(-time.Hour),
+		DeviceLabel:     "Firefox on Linux",
 		Member: &sessionstore.Member{
 			ID:         "0195a3c2-0000-7000-8000-000000000001",
 			CreatedAt:  t0.Add(-48 * time.Hour),
@@ -84,11 +89,13 @@ func codecRichRecord() *Record {
 // codecBareRecord returns a record with every nullable field nil or zero.
 func codecBareRecord() *Record {
 	return &Record{
-		ID:        "s",
-		CreatedAt: time.Unix(0, 0).UTC(),
-		ExpiresAt: time.Unix(3600, 0).UTC(),
-		Member:    &sessionstore.Member{ID: "m", CustomerID: "c", Email: "a@b.c", Role: sessionstore.RoleOwner},
-		Customer:  &sessionstore.Customer{ID: "c"},
+		ID:              "s",
+		CreatedAt:       time.Unix(0, 0).UTC(),
+		ExpiresAt:       time.Unix(3600, 0).UTC(),
+		Kind:            sessionstore.KindLink,
+		AuthenticatedAt: time.Unix(0, 0).UTC(),
+		Member:          &sessionstore.Member{ID: "m", CustomerID: "c", Email: "a@b.c", Role: sessionstore.RoleOwner},
+		Customer:        &sessionstore.Customer{ID: "c"},
 	}
 }
 
@@ -152,6 +159,7 @@ func TestRecordCodecRoundTrip(t *testing.T) {
 		"zero times": func() *Record {
 			r := codecBareRecord()
 			r.CreatedAt = time.Time{}
+			r.AuthenticatedAt = time.Time{}
 			r.ExpiresAt = time.Time{}
 			r.Member.ModifiedAt = &time.Time{}
 			return r
@@ -159,6 +167,7 @@ func TestRecordCodecRoundTrip(t *testing.T) {
 		"extreme times": func() *Record {
 			r := codecBareRecord()
 			r.CreatedAt = time.UnixMicro(math.MaxInt64).UTC()
+			r.AuthenticatedAt = r.CreatedAt
 			r.ExpiresAt = time.UnixMicro(math.MinInt64 + 1).UTC()
 			return r
 		}(),
@@ -265,8 +274,17 @@ func (e *codecParts) s(s string) *codecParts { return e.u(uint64(len(s))).raw([]
 // codecBareEncoding returns the encoding of a record with the given flags and
 // nothing optional after the customer's AvatarURL, then calls tail.
 func codecBareEncoding(flags uint64, tail func(e *codecParts)) []byte {
+	return codecBareEncodingOf(recordVersion, flags, tail)
+}
+
+// codecBareEncodingOf is codecBareEncoding under an older version, which
+// has no kind byte before version 4.
+func codecBareEncodingOf(version byte, flags uint64, tail func(e *codecParts)) []byte {
 	e := &codecParts{}
-	e.raw(recordVersion).u(flags).s("id").raw(make([]byte, 32)...).v(1).v(2).s("")
+	e.raw(version).u(flags).s("id").raw(make([]byte, 32)...).v(1).v(2).s("")
+	if version >= 4 {
+		e.raw(kindLink)
+	}
 	e.s("m").v(0).s("c").s("e").raw(roleMember)
 	e.s("c").v(0).s("e").s("org").s("")
 	if tail != nil {
@@ -280,15 +298,21 @@ func TestRecordCodecCorrupt(t *testing.T) {
 	if err := new(Record).UnmarshalBinary(codecBareEncoding(0, nil)); err != nil {
 		t.Fatalf("hand-built bare encoding does not decode: %v", err)
 	}
-	v1 := codecBareEncoding(0, nil)
-	v1[0] = 1
+	v1 := codecBareEncodingOf(1, 0, nil)
 	if err := new(Record).UnmarshalBinary(v1); err != nil {
 		t.Fatalf("a version 1 record does not decode: %v", err)
 	}
 	withMD := func(entries func(e *codecParts)) []byte {
 		return codecBareEncoding(flagCusMetadata, entries)
 	}
+	badKind := codecBareEncoding(0, nil)
+	if kindAt := 1 + 1 + 3 + 32 + 1 + 1 + 1; badKind[kindAt] != kindLink {
+		t.Fatalf("the kind byte is not at %d", kindAt)
+	} else {
+		badKind[kindAt] = 9
+	}
 	tests := map[string][]byte{
+		"unknown session kind": badKind,
 		"nil":          nil,
 		"empty":        {},
 		"version 0":    append([]byte{0}, valid[1:]...),
@@ -486,6 +510,8 @@ func TestRecordCodecReadsOldVersions(t *testing.T) {
 		delete(r.Customer.Metadata, "nan")
 		r.Customer.BillingName = nil // from version 3
 		r.Customer.DefaultPaymentMethodID = nil
+		r.Kind, r.AuthenticatedAt = sessionstore.KindLink, r.CreatedAt // from version 4
+		r.LinkID, r.DeviceLabel = "", ""
 		if version < 2 {
 			r.LastUsedAt = time.Time{}
 		}
@@ -513,8 +539,13 @@ func TestRecordCodecReadsOldVersions(t *testing.T) {
 		}
 		// Encoded again it is sealed, under the latest version, with the
 		// same fields.
-		version, payload, err := unseal(codecMarshal(t, &got))
-		if err != nil || version != recordVersion || !bytes.Equal(payload[1:], data[1:]) {
+		enc := codecMarshal(t, &got)
+		version, _, err := unseal(enc)
+		var again Record
+		if err == nil {
+			err = again.UnmarshalBinary(enc)
+		}
+		if err != nil || version != recordVersion || !reflect.DeepEqual(&again, &got) {
 			t.Errorf("%s: re-encoding is not the same fields under version %d: %v", tt.file, recordVersion, err)
 		}
 	}

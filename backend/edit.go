@@ -37,16 +37,6 @@ func Decide(fn EditFunc, cur *Record) (Op, *Record, error) {
 	return Keep, nil, fmt.Errorf("%w: unknown op %d", ErrEditContract, op)
 }
 
-// CheckRehash reports whether next may replace cur in Backend.Rehash: it
-// keeps cur's ID, member and customer and has a new token hash. Otherwise it
-// is ErrEditContract. Backends call it in Rehash.
-func CheckRehash(cur, next *Record) error {
-	if !sameOwner(cur, next) || next.TokenHash == cur.TokenHash {
-		return fmt.Errorf("%w: Rehash changes the record's identity", ErrEditContract)
-	}
-	return nil
-}
-
 // sameOwner reports whether next is a whole record with cur's ID, member
 // and customer.
 func sameOwner(cur, next *Record) bool {

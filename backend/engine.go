@@ -2,7 +2,9 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -106,13 +108,29 @@ func (e *engine) liveErr(r *Record, now time.Time) error {
 	if r.Customer.DeletedAt != nil {
 		return sessionstore.ErrNotFound
 	}
-	if !now.Before(r.ExpiresAt) {
+	if !now.Before(r.ExpiresAt) || !now.Before(e.deadline(r)) {
 		return sessionstore.ErrExpired
 	}
 	if e.opts.IdleTimeout > 0 && !now.Before(lastUse(r).Add(e.opts.IdleTimeout)) {
 		return sessionstore.ErrExpired
 	}
 	return nil
+}
+
+// deadline is the end of r's absolute lifetime: its chain's
+// authentication plus MaxTTL. No session authenticates past it, whatever
+// its expires_at says.
+func (e *engine) deadline(r *Record) time.Time {
+	return stamp(r.authAt().Add(e.opts.MaxTTL))
+}
+
+// authAt is when r's chain was authenticated: AuthenticatedAt, or its
+// creation for a record that has none.
+func (r *Record) authAt() time.Time {
+	if r.AuthenticatedAt.IsZero() {
+		return r.CreatedAt
+	}
+	return r.AuthenticatedAt
 }
 
 // lastUse is when r was last used as far as the store knows: its last
@@ -155,23 +173,26 @@ func (e *engine) Create(ctx context.Context, p sessionstore.CreateParams) (*sess
 		return nil, err
 	}
 	m, c := canonMember(p.Member), canonCustomer(p.Customer)
-	tok, err := token.New(e.opts.TokenPrefix)
-	if err != nil {
-		return nil, err
-	}
-	id, err := newID()
+	tok, id, err := e.newSession()
 	if err != nil {
 		return nil, err
 	}
 	now := e.now()
+	kind := p.Kind
+	if kind == "" {
+		kind = sessionstore.KindLink
+	}
 	rec := &Record{
-		ID:        id,
-		TokenHash: e.hasher.Sum(tok),
-		CreatedAt: now,
-		ExpiresAt: stamp(now.Add(ttl)),
-		ReturnURL: p.ReturnURL,
-		Member:    &m,
-		Customer:  &c,
+		ID:              id,
+		TokenHash:       e.hasher.Sum(tok),
+		CreatedAt:       now,
+		ExpiresAt:       stamp(now.Add(ttl)),
+		ReturnURL:       p.ReturnURL,
+		Kind:            kind,
+		AuthenticatedAt: now,
+		DeviceLabel:     p.DeviceLabel,
+		Member:          &m,
+		Customer:        &c,
 	}
 	var evicted []*Record
 	if err := e.b.Insert(ctx, rec, e.admit(now, &evicted)); err != nil {
@@ -184,6 +205,17 @@ func (e *engine) Create(ctx context.Context, p sessionstore.CreateParams) (*sess
 	s.Token = tok
 	s.MemberPortalURL = portalURL(e.opts.PortalURL, tok, m.Email)
 	return s, nil
+}
+
+// newSession returns the token and the ID of a new session.
+func (e *engine) newSession() (tok, id string, err error) {
+	if tok, err = token.New(e.opts.TokenPrefix); err != nil {
+		return "", "", err
+	}
+	if id, err = newID(); err != nil {
+		return "", "", err
+	}
+	return tok, id, nil
 }
 
 // Lookup implements sessionstore.Store. A malformed token never reaches the
@@ -310,8 +342,8 @@ func (e *engine) Extend(ctx context.Context, id string, ttl time.Duration) (*ses
 		}
 		next := *cur
 		next.ExpiresAt = stamp(now.Add(ttl))
-		if limit := cur.CreatedAt.Add(e.opts.MaxTTL); next.ExpiresAt.After(limit) {
-			next.ExpiresAt = limit // the absolute lifetime
+		if limit := e.deadline(cur); next.ExpiresAt.After(limit) {
+			next.ExpiresAt = limit // the absolute lifetime of its chain
 		}
 		next.ModifiedAt = now
 		if e.opts.IdleTimeout > 0 {
@@ -331,7 +363,10 @@ func (e *engine) Extend(ctx context.Context, id string, ttl time.Duration) (*ses
 	return e.out(changes[0].New), nil
 }
 
-// Revoke implements sessionstore.Store.
+// Revoke implements sessionstore.Store. A session that is not a link is
+// one Edit by ID. A link is found to be one by that Edit, which then
+// aborts; the link and its device sessions go in one Edit of its member,
+// which orders it with every Exchange of the link.
 func (e *engine) Revoke(ctx context.Context, id string) error {
 	if err := e.check(ctx); err != nil {
 		return err
@@ -339,7 +374,25 @@ func (e *engine) Revoke(ctx context.Context, id string) error {
 	if !isID(id) {
 		return sessionstore.ErrNotFound
 	}
-	changes, err := e.b.Edit(ctx, Selector{Index: IndexID, Key: id}, deleteAll)
+	var member string
+	changes, err := e.b.Edit(ctx, Selector{Index: IndexID, Key: id}, func(cur *Record) (Op, *Record, error) {
+		if cur.Corrupt == nil && cur.Kind == sessionstore.KindLink {
+			member = cur.MemberID()
+			return Keep, nil, errIsLink
+		}
+		return Delete, nil, nil
+	})
+	if errors.Is(err, errIsLink) {
+		changes, err = e.b.Edit(ctx, Selector{Index: IndexMember, Key: member}, func(cur *Record) (Op, *Record, error) {
+			if cur.ID == id || (cur.Corrupt == nil && cur.LinkID == id) {
+				return Delete, nil, nil
+			}
+			return Keep, nil, nil
+		})
+		if err == nil && !slices.ContainsFunc(changes, func(c Change) bool { return c.Old.ID == id }) {
+			err = sessionstore.ErrNotFound // revoked meanwhile
+		}
+	}
 	if err == nil && e.obs != nil {
 		for _, c := range changes {
 			e.obs.Observe(ctx, recordEvent(sessionstore.EventRevoked, c.Old))
@@ -347,6 +400,9 @@ func (e *engine) Revoke(ctx context.Context, id string) error {
 	}
 	return err
 }
+
+// errIsLink aborts Revoke's Edit by ID when the session is a link.
+var errIsLink = errors.New("sessionstore: revoke of a link")
 
 func deleteAll(*Record) (Op, *Record, error) { return Delete, nil, nil }
 

@@ -13,7 +13,9 @@ import (
 // find returns the record of tok: stored under the hash of the current
 // secret, or under one of Options.PreviousSecrets, in which case it is moved
 // to the current hash first, so the next Lookup of tok is one read again.
-// The token itself never reaches an error.
+// Rehash moves the record as it is when it commits, so no concurrent write
+// is undone; when a concurrent Lookup moved it first, it is found under the
+// current hash. The token itself never reaches an error.
 func (e *engine) find(ctx context.Context, tok string) (*Record, error) {
 	h := e.hasher.Sum(tok)
 	rec, err := e.b.Find(ctx, h)
@@ -25,22 +27,22 @@ func (e *engine) find(ctx context.Context, tok string) (*Record, error) {
 		if old == h {
 			continue
 		}
-		rec, err := e.b.Find(ctx, old)
+		rec, err := e.b.Rehash(ctx, old, h)
 		if errors.Is(err, sessionstore.ErrNotFound) {
+			// Not stored under old: either never was, or a concurrent
+			// Lookup moved it to h just now.
+			if rec, err := e.b.Find(ctx, h); !errors.Is(err, sessionstore.ErrNotFound) {
+				return rec, err
+			}
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		next := *rec
-		next.TokenHash = h
-		if err := e.b.Rehash(ctx, old, &next); err != nil {
-			return nil, err
-		}
 		if e.obs != nil {
-			e.obs.Observe(ctx, recordEvent(sessionstore.EventRehashed, &next))
+			e.obs.Observe(ctx, recordEvent(sessionstore.EventRehashed, rec))
 		}
-		return &next, nil
+		return rec, nil
 	}
 	return nil, sessionstore.ErrNotFound
 }
@@ -88,10 +90,10 @@ func (e *engine) admit(now time.Time, evicted *[]*Record) *Admission {
 	if limit <= 0 {
 		return nil
 	}
-	return &Admission{Limit: limit, Evict: func(stored []*Record) []*Record {
+	return &Admission{Limit: limit, Evict: func(stored []*Record) ([]*Record, error) {
 		*evicted = nil
 		if len(stored) < limit {
-			return nil
+			return nil, nil
 		}
 		var live, dead, evict []*Record
 		for _, r := range stored {
@@ -106,16 +108,28 @@ func (e *engine) admit(now time.Time, evicted *[]*Record) *Admission {
 			}
 		}
 		if len(live) >= limit {
+			if e.opts.CapPolicy == sessionstore.CapRefuse {
+				return nil, sessionstore.ErrTooManySessions
+			}
 			slices.SortFunc(live, oldestFirst)
 			evict = append(evict, live[:len(live)-limit+1]...)
 		}
-		if len(dead) > limit {
-			slices.SortFunc(dead, oldestFirst)
-			evict = append(evict, dead[:len(dead)-limit]...)
-		}
+		evict = append(evict, e.deadBeyond(dead)...)
 		*evicted = evict
-		return evict
+		return evict, nil
 	}}
+}
+
+// deadBeyond returns the records of dead (a member's records that no
+// longer authenticate) to remove beyond the MaxSessionsPerMember newest,
+// which stay for ExpiredRetention.
+func (e *engine) deadBeyond(dead []*Record) []*Record {
+	limit := e.opts.MaxSessionsPerMember
+	if limit <= 0 || len(dead) <= limit {
+		return nil
+	}
+	slices.SortFunc(dead, oldestFirst)
+	return dead[:len(dead)-limit]
 }
 
 // oldestFirst orders records by creation, ties by ID.

@@ -90,6 +90,10 @@ func (r *Record) header(s *sessionstore.MemberSession, modifiedAt, lastUsedAt *t
 	s.CreatedAt = r.CreatedAt
 	s.ID = r.ID
 	s.ExpiresAt = r.ExpiresAt
+	s.Kind = r.Kind
+	s.AuthenticatedAt = r.authAt()
+	s.LinkID = r.LinkID
+	s.DeviceLabel = r.DeviceLabel
 	if !r.ModifiedAt.IsZero() {
 		*modifiedAt = r.ModifiedAt
 		s.ModifiedAt = modifiedAt

@@ -3,10 +3,12 @@ package badger
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"runtime/debug"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
+	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/token"
 )
@@ -15,7 +17,7 @@ import (
 func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backend.Admission) error {
 	member, customer := rec.MemberID(), rec.CustomerID()
 	hold := func() (release func()) { return b.gates.insert(member, customer, admit != nil) }
-	return b.writeRecord(ctx, rec, hold, func(txn *badgerdb.Txn, writes [][2][]byte) error {
+	err := b.writeRecord(ctx, rec, hold, func(txn *badgerdb.Txn, writes [][2][]byte) error {
 		if admit != nil {
 			if err := evict(ctx, txn, member, admit); err != nil {
 				return err
@@ -23,6 +25,11 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 		}
 		return setAll(txn, writes)
 	})
+	var fe fnError
+	if errors.As(err, &fe) {
+		return fe.err // Evict's error, as it is
+	}
+	return err
 }
 
 // writeRecord stores rec in one transaction, in which fn runs and writes
@@ -76,7 +83,7 @@ func evict(ctx context.Context, txn *badgerdb.Txn, member string, admit *backend
 		return err
 	}
 	fs, err := selectTxn(ctx, txn, backend.Selector{Index: backend.IndexMember, Key: member})
-	if err != nil || len(fs) == 0 {
+	if err != nil || (len(fs) == 0 && !admit.Always()) {
 		return err
 	}
 	byRec := make(map[*backend.Record]found, len(fs))
@@ -84,7 +91,11 @@ func evict(ctx context.Context, txn *badgerdb.Txn, member string, admit *backend
 	for i, f := range fs {
 		byRec[f.rec], recs[i] = f, f.rec
 	}
-	for _, r := range admit.Evict(recs) {
+	evicted, err := admit.Evict(recs)
+	if err != nil {
+		return fnError{err}
+	}
+	for _, r := range evicted {
 		f, ok := byRec[r]
 		if !ok {
 			continue
@@ -140,24 +151,55 @@ func setAll(txn *badgerdb.Txn, writes [][2][]byte) error {
 	return nil
 }
 
-// Rehash implements backend.Backend: one transaction moves the record to
-// its new hash and points its index entries there. It rewrites only keys
-// of the record that exist already, which an Edit of its member or
-// customer read, so Badger orders it with those on its own.
-func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Record) error {
-	return b.writeRecord(ctx, rec, nil, func(txn *badgerdb.Txn, writes [][2][]byte) error {
+// Rehash implements backend.Backend: one transaction reads the record
+// under from and writes it under to, pointing its index entries there. It
+// reads and rewrites only keys of the record that exist already, which an
+// Edit of its member or customer or an Insert's eviction read, so Badger
+// orders it with those on its own: a concurrent commit to the record
+// retries the transaction, which then moves the record as that commit
+// left it.
+func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (_ *backend.Record, err error) {
+	if err := b.enter(); err != nil {
+		return nil, err
+	}
+	defer b.leave()
+	defer recoverFault(&err, debug.SetPanicOnFault(true))
+	if err := b.space.allow(true); err != nil {
+		return nil, err
+	}
+	var (
+		moved  *backend.Record
+		writes [][2][]byte
+	)
+	err = b.update(ctx, func(txn *badgerdb.Txn) error {
 		cur, _, err := getRecord(txn, from)
 		if err != nil {
 			return err
 		}
-		if err := backend.CheckRehash(cur, rec); err != nil {
+		if _, _, err := getRecord(txn, to); !errors.Is(err, sessionstore.ErrNotFound) {
+			return errHashTaken
+		}
+		next := *cur
+		next.TokenHash = to
+		val, err := next.MarshalBinary()
+		if err != nil {
 			return err
 		}
-		for _, k := range [][]byte{recordKey(from), expiryKey(cur.ExpiresAt, rec.ID)} {
+		for _, k := range [][]byte{recordKey(from), expiryKey(cur.ExpiresAt, cur.ID)} {
 			if err := txn.Delete(k); err != nil {
 				return err
 			}
 		}
+		writes = recordWrites(&next, val)
+		moved = &next
 		return setAll(txn, writes)
 	})
+	if err != nil {
+		return nil, b.storageErr(err)
+	}
+	b.floor.note(writes[len(writes)-1][0])
+	return moved, nil
 }
+
+// errHashTaken refuses a Rehash onto a hash that already has a record.
+var errHashTaken = errors.New("rehash: a record is already stored under the new hash")

@@ -52,7 +52,9 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 		return sessionstore.ErrClosed
 	}
 	if admit != nil {
-		b.admitLocked(r.Member.ID, admit)
+		if err := b.admitLocked(r.Member.ID, admit); err != nil {
+			return err
+		}
 	}
 	if g := b.members[r.Member.ID]; len(g) > 0 {
 		if m := g[len(g)-1].rec.Member; m.Equal(*r.Member) {
@@ -75,52 +77,51 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 	return nil
 }
 
-// admitLocked removes the records of the member that admit evicts.
-func (b *storage) admitLocked(member string, admit *backend.Admission) {
+// admitLocked removes the records of the member that admit evicts, or
+// nothing when it fails.
+func (b *storage) admitLocked(member string, admit *backend.Admission) error {
 	g := b.members[member]
-	if len(g) == 0 || len(g) < admit.Limit {
-		return
+	if !admit.Always() && (len(g) == 0 || len(g) < admit.Limit) {
+		return nil
 	}
 	byRec := make(map[*backend.Record]*entry, len(g))
 	recs := make([]*backend.Record, len(g))
 	for i, e := range g {
 		byRec[e.rec], recs[i] = e, e.rec
 	}
-	for _, r := range admit.Evict(recs) {
+	evict, err := admit.Evict(recs)
+	if err != nil {
+		return err
+	}
+	for _, r := range evict {
 		if e := byRec[r]; e != nil {
 			delete(byRec, r)
 			b.removeLocked(e)
 		}
 	}
+	return nil
 }
 
 // Rehash implements backend.Backend: it moves the entry to its new hash.
-func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Record) error {
-	r := *rec
+func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (*backend.Record, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return sessionstore.ErrClosed
+		return nil, sessionstore.ErrClosed
 	}
 	e := b.byHash[from]
 	if e == nil {
-		return sessionstore.ErrNotFound
+		return nil, sessionstore.ErrNotFound
 	}
-	if err := backend.CheckRehash(e.rec, &r); err != nil {
-		return err
+	if _, taken := b.byHash[to]; taken {
+		return nil, fmt.Errorf("sessionstore/memory: rehash: a record is already stored under the new hash")
 	}
-	if _, taken := b.byHash[r.TokenHash]; taken {
-		return fmt.Errorf("sessionstore/memory: rehash: a record is already stored under the new hash")
-	}
+	r := *e.rec
+	r.TokenHash = to
 	delete(b.byHash, from)
-	r.Member, r.Customer = e.rec.Member, e.rec.Customer
-	expires := !r.ExpiresAt.Equal(e.rec.ExpiresAt)
 	e.rec = &r
-	b.byHash[r.TokenHash] = e
-	if expires {
-		heap.Fix(&b.expiry, e.heapIdx)
-	}
-	return nil
+	b.byHash[to] = e
+	return e.rec, nil
 }
 
 // Find implements backend.Backend.

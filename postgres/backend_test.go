@@ -97,7 +97,7 @@ func waitingOnAdvisoryLock(p *pgxpool.Pool) error {
 func TestInsertWaitsForGroupEdit(t *testing.T) {
 	// With a cap on sessions per member, Insert takes the member's lock in
 	// exclusive mode; without, in shared mode: it waits either way.
-	capped := &backend.Admission{Limit: 100, Evict: func([]*backend.Record) []*backend.Record { return nil }}
+	capped := &backend.Admission{Limit: 100, Evict: func([]*backend.Record) ([]*backend.Record, error) { return nil, nil }}
 	for name, c := range map[string]struct {
 		index backend.Index
 		admit *backend.Admission

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -34,6 +35,9 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 		}
 		return nil
 	}
+	if admit.Always() {
+		return b.insertAdmittingErr(ctx, rec, data, locks, admit)
+	}
 	// One batch is one implicit transaction: the locks of the first
 	// statement are held until the second has committed, and the second
 	// takes its snapshot after they were granted.
@@ -55,7 +59,18 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 	case tag.RowsAffected() == 1:
 		return nil
 	}
-	if err := b.insertAdmitting(ctx, rec, data, locks, admit); err != nil {
+	return b.insertAdmittingErr(ctx, rec, data, locks, admit)
+}
+
+// insertAdmittingErr is insertAdmitting with its error as Insert returns
+// it: an error of Evict as it is, any other wrapped.
+func (b *storage) insertAdmittingErr(ctx context.Context, rec *backend.Record, data []byte, locks []any, admit *backend.Admission) error {
+	err := b.insertAdmitting(ctx, rec, data, locks, admit)
+	var final *finalError
+	switch {
+	case errors.As(err, &final):
+		return final.err
+	case err != nil:
 		return opError("insert", err)
 	}
 	return nil
@@ -79,8 +94,12 @@ func (b *storage) insertAdmitting(ctx context.Context, rec *backend.Record, data
 		for _, r := range stored {
 			mine[r] = true
 		}
+		evicted, err := admit.Evict(stored)
+		if err != nil {
+			return &finalError{err}
+		}
 		var evict [][]byte
-		for _, r := range admit.Evict(stored) {
+		for _, r := range evicted {
 			if mine[r] {
 				evict = append(evict, r.TokenHash[:])
 				delete(mine, r)
@@ -102,35 +121,66 @@ func insertArgs(rec *backend.Record, data []byte) []any {
 		rec.CreatedAt, rec.ExpiresAt, nullTime(rec.ModifiedAt), nullTime(rec.LastUsedAt), nullText(rec.ReturnURL), data}
 }
 
-// Rehash implements backend.Backend: one UPDATE of the row's primary key and
-// record. Its row lock orders it with the edits, which lock the rows they
-// read: an edit that read the row first finishes before it, and one that
-// reads it later finds it under the new hash.
-func (b *storage) Rehash(ctx context.Context, from token.Hash, rec *backend.Record) error {
+// Rehash implements backend.Backend: one transaction reads and locks the
+// row (SELECT ... FOR UPDATE), then moves it to the new hash with its
+// record re-encoded. The row lock orders it with the edits, which lock the
+// rows they read: an edit that locked the row first commits before the
+// read here, which sees what it wrote; one that reads it later finds it
+// under the new hash.
+func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (*backend.Record, error) {
 	if b.closed.Load() {
-		return sessionstore.ErrClosed
+		return nil, sessionstore.ErrClosed
 	}
-	data, err := rec.MarshalBinary()
-	if err != nil {
-		return opError("rehash", err)
-	}
-	tag, err := b.pool.Exec(ctx, b.q.rehash, from[:], rec.TokenHash[:], rec.ExpiresAt,
-		nullTime(rec.ModifiedAt), nullTime(rec.LastUsedAt), nullText(rec.ReturnURL), data,
-		rec.ID, rec.MemberID(), rec.CustomerID())
-	if err != nil {
-		return opError("rehash", err)
-	}
-	if tag.RowsAffected() == 1 {
+	var moved *backend.Record
+	err := inTx(ctx, b.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, b.q.lockHash, from[:])
+		if err != nil {
+			return err
+		}
+		var (
+			hash, data           []byte
+			id, member, customer string
+			cur                  *backend.Record
+		)
+		_, err = pgx.ForEachRow(rows, []any{&hash, &id, &member, &customer, &data}, func() error {
+			cur, err = decode(hash, data)
+			if err == nil && (cur.ID != id || cur.MemberID() != member || cur.CustomerID() != customer) {
+				err = fmt.Errorf("%w: the record of row %s is session %s", sessionstore.ErrCorrupt, id, cur.ID)
+			}
+			return err
+		})
+		switch {
+		case err != nil:
+			return &finalError{err}
+		case cur == nil:
+			return &finalError{sessionstore.ErrNotFound}
+		}
+		next := *cur
+		next.TokenHash = to
+		enc, err := next.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, b.q.rehash, from[:], to[:], next.ExpiresAt,
+			nullTime(next.ModifiedAt), nullTime(next.LastUsedAt), nullText(next.ReturnURL), enc,
+			next.ID, next.MemberID(), next.CustomerID())
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("rehash updated %d rows", tag.RowsAffected())
+		}
+		moved = &next
 		return nil
+	})
+	var final *finalError
+	switch {
+	case errors.As(err, &final):
+		return nil, final.err
+	case err != nil:
+		return nil, opError("rehash", err)
 	}
-	var exists bool
-	if err := b.pool.QueryRow(ctx, b.q.exists, from[:]).Scan(&exists); err != nil {
-		return opError("rehash", err)
-	}
-	if exists {
-		return opError("rehash", fmt.Errorf("%w: the record stored under that hash is another session's", backend.ErrEditContract))
-	}
-	return sessionstore.ErrNotFound
+	return moved, nil
 }
 
 // nullTime is t, or NULL for the zero time.

@@ -52,6 +52,10 @@ func (p *pair) Extend(ctx context.Context, id string, ttl time.Duration) (*sessi
 
 func (p *pair) Revoke(ctx context.Context, id string) error { return p.next().Revoke(ctx, id) }
 
+func (p *pair) Exchange(ctx context.Context, tok string, x sessionstore.ExchangeParams) (*sessionstore.MemberSession, error) {
+	return p.next().Exchange(ctx, tok, x)
+}
+
 func (p *pair) RevokeMember(ctx context.Context, id string) (int, error) {
 	return p.next().RevokeMember(ctx, id)
 }

@@ -11,7 +11,8 @@ import (
 type queries struct {
 	insert, insertAdmit, insertLocked, find, byID, byMember, byCustomer string
 	lockID, lockMember, lockCustomer, lockAdmit                         string
-	update, rehash, exists, delete, purge                               string
+	update, rehash, delete, purge                                       string
+	lockHash                                                            string
 }
 
 func newQueries(t table) queries {
@@ -51,14 +52,14 @@ func newQueries(t table) queries {
 			" SET expires_at = $2::timestamptz, modified_at = $3::timestamptz, last_used_at = $4::timestamptz," +
 			" return_url = $5::text, record = $6::bytea WHERE token_hash = $1::bytea",
 		// rehash moves a row to a new token hash, if it is still the row
-		// of that session, member and customer; exists tells a row that
-		// is gone from one that is not that session's.
+		// of that session, member and customer.
 		rehash: "UPDATE " + t.quoted +
 			" SET token_hash = $2::bytea, expires_at = $3::timestamptz, modified_at = $4::timestamptz," +
 			" last_used_at = $5::timestamptz, return_url = $6::text, record = $7::bytea" +
 			" WHERE token_hash = $1::bytea AND id = $8::uuid AND member_id = $9::text AND customer_id = $10::text",
-		exists: "SELECT EXISTS (SELECT 1 FROM " + t.quoted + " WHERE token_hash = $1::bytea)",
-		delete: "DELETE FROM " + t.quoted + " WHERE token_hash = ANY($1::bytea[])",
+		// lockHash reads and locks the row of a token hash for Rehash.
+		lockHash: sel + "token_hash = $1::bytea FOR UPDATE",
+		delete:   "DELETE FROM " + t.quoted + " WHERE token_hash = ANY($1::bytea[])",
 		// A batch of expired rows nobody else has locked: lookups never
 		// wait on it (they take no row locks), edits and other purges
 		// keep the rows they hold.

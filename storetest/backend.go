@@ -129,6 +129,14 @@ func (h *backendHarness) selectIDs(sel backend.Selector) []string {
 	return testkit.IDs(recs)
 }
 
+// expectRecord checks that got has every field of want.
+func (h *backendHarness) expectRecord(what string, got, want *backend.Record) {
+	h.t.Helper()
+	if d := recordDiff(got, want); d != "" {
+		h.t.Errorf("%s: its %s differs", what, d)
+	}
+}
+
 // expectStored checks that the backend holds exactly the records stored
 // among those of the members and customers of stored and gone: each of
 // stored is found by its hash and selected by its ID with every field as

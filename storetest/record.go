@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/token"
 )
@@ -31,12 +32,14 @@ func NewRecord(n, c, m int, expiresAt time.Time) *backend.Record {
 	cust := wantCustomer(NewCustomer(c))
 	mem := wantMember(NewMember(cust.ID, m))
 	return &backend.Record{
-		ID:        recordID(n),
-		TokenHash: recordHash(n),
-		CreatedAt: utcMicro(StartTime()),
-		ExpiresAt: utcMicro(expiresAt),
-		Member:    &mem,
-		Customer:  &cust,
+		ID:              recordID(n),
+		TokenHash:       recordHash(n),
+		CreatedAt:       utcMicro(StartTime()),
+		ExpiresAt:       utcMicro(expiresAt),
+		Kind:            sessionstore.KindLink,
+		AuthenticatedAt: utcMicro(StartTime()),
+		Member:          &mem,
+		Customer:        &cust,
 	}
 }
 
@@ -61,6 +64,14 @@ func recordDiff(got, want *backend.Record) string {
 		return "ExpiresAt"
 	case got.ReturnURL != want.ReturnURL:
 		return "ReturnURL"
+	case got.Kind != want.Kind:
+		return "Kind"
+	case !got.AuthenticatedAt.Equal(want.AuthenticatedAt):
+		return "AuthenticatedAt"
+	case got.LinkID != want.LinkID:
+		return "LinkID"
+	case got.DeviceLabel != want.DeviceLabel:
+		return "DeviceLabel"
 	case got.Member == nil || !got.Member.Equal(*want.Member):
 		return "Member"
 	case got.Customer == nil || !got.Customer.Equal(*want.Customer):
