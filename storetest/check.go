@@ -242,6 +242,10 @@ func (d *differ) session(want, got *sessionstore.MemberSession) {
 	}
 	d.time("expires_at", want.ExpiresAt, got.ExpiresAt)
 	d.timePtr("last_used_at", want.LastUsedAt, got.LastUsedAt)
+	d.str("kind", string(want.Kind), string(got.Kind))
+	d.time("authenticated_at", want.AuthenticatedAt, got.AuthenticatedAt)
+	d.str("link_id", want.LinkID, got.LinkID)
+	d.str("device_label", want.DeviceLabel, got.DeviceLabel)
 	d.strPtr("return_url", want.ReturnURL, got.ReturnURL)
 	if want.MemberPortalURL != got.MemberPortalURL {
 		d.add("member_portal_url", redact(want.MemberPortalURL), redact(got.MemberPortalURL))

@@ -38,12 +38,17 @@ var sweeperTests = []subtest{
 }
 
 // extended is what Extend(s, ttl) must return at now: s without its token,
-// with a new expires_at (never past created_at + maxTTL) and modified_at,
+// with a new expires_at (never past authenticated_at + maxTTL, to the
+// microsecond) and modified_at,
 // and with an idle timeout a new last use.
 func extended(s *sessionstore.MemberSession, now time.Time, ttl, maxTTL time.Duration, idle bool) *sessionstore.MemberSession {
 	w := copySession(s)
 	w.ExpiresAt = utcMicro(now.Add(ttl))
-	if limit := s.CreatedAt.Add(maxTTL); w.ExpiresAt.After(limit) {
+	auth := s.AuthenticatedAt
+	if auth.IsZero() {
+		auth = s.CreatedAt
+	}
+	if limit := utcMicro(auth.Add(maxTTL)); w.ExpiresAt.After(limit) {
 		w.ExpiresAt = limit
 	}
 	m := utcMicro(now)

@@ -55,6 +55,8 @@ func Run(t *testing.T, newStore func(t *testing.T, opts *sessionstore.Options) s
 		{"IdleTimeout", idleTests},
 		{"MaxSessionsPerMember", capTests},
 		{"AbsoluteLifetime", lifetimeTests},
+		{"Exchange", exchangeTests},
+		{"ExchangeRaces", exchangeRaceTests},
 		{"Formatting", formattingTests},
 		{"Concurrency", concurrencyTests},
 		{"Corrupt", corruptTests},
@@ -183,15 +185,22 @@ func expectedSession(p sessionstore.CreateParams, now time.Time, defaultTTL time
 		ttl = defaultTTL
 	}
 	created := utcMicro(now)
+	kind := p.Kind
+	if kind == "" {
+		kind = sessionstore.KindLink
+	}
 	s := &sessionstore.MemberSession{
-		CreatedAt:  created,
-		ID:         id,
-		Token:      tok,
-		ExpiresAt:  utcMicro(now.Add(ttl)),
-		MemberID:   p.Member.ID,
-		Member:     wantMember(p.Member),
-		CustomerID: p.Customer.ID,
-		Customer:   wantCustomer(p.Customer),
+		CreatedAt:       created,
+		ID:              id,
+		Token:           tok,
+		ExpiresAt:       utcMicro(now.Add(ttl)),
+		Kind:            kind,
+		AuthenticatedAt: created,
+		DeviceLabel:     p.DeviceLabel,
+		MemberID:        p.Member.ID,
+		Member:          wantMember(p.Member),
+		CustomerID:      p.Customer.ID,
+		Customer:        wantCustomer(p.Customer),
 	}
 	if p.ReturnURL != "" {
 		s.ReturnURL = ptr(p.ReturnURL)
