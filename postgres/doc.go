@@ -190,8 +190,10 @@
 // of its own: once the database is back, the same store works again (pgx
 // discards a broken connection when it is returned to the pool, so a
 // few calls may fail on connections that were idle across the outage). A
-// record that cannot be decoded (or whose key columns disagree with it) is
-// sessionstore.ErrCorrupt for Lookup, Get and Extend of that session; to
+// record that cannot be decoded, or whose key columns (token_hash, id,
+// member_id, customer_id) disagree with it, as after an edit by hand, is
+// sessionstore.ErrCorrupt for Lookup, Get and Extend of that row (a Get
+// of the ID in the record finds no row once the id column was changed); to
 // lists and edits the store hands it out as a stub that carries the row's
 // token hash, ID, member ID and customer ID, read from the plain columns
 // without decoding, so the lists leave it out and revocations and updates
