@@ -39,10 +39,12 @@ func newQueries(t table) queries {
 			" WHERE (SELECT count(*) FROM " + t.quoted + " WHERE member_id = $3::text) < $11::bigint",
 		// insertLocked is the insert of a transaction that holds the locks.
 		insertLocked: insert + " VALUES (" + insertValues(1) + ")",
-		find:         "SELECT record FROM " + t.quoted + " WHERE token_hash = $1::bytea",
-		byID:         sel + "id = $1::uuid",
-		byMember:     sel + "member_id = $1::text",
-		byCustomer:   sel + "customer_id = $1::text",
+		// find reads the key columns too: a record that disagrees with
+		// them never authenticates.
+		find:       "SELECT id::text, member_id, customer_id, record FROM " + t.quoted + " WHERE token_hash = $1::bytea",
+		byID:       sel + "id = $1::uuid",
+		byMember:   sel + "member_id = $1::text",
+		byCustomer: sel + "customer_id = $1::text",
 		// The edits lock the rows they read, in one order so that two
 		// edits over the same rows cannot deadlock.
 		lockID:       sel + "id = $1::uuid FOR UPDATE",

@@ -13,20 +13,25 @@ import (
 	"github.com/memberkit/sessionstore/token"
 )
 
-// Find implements backend.Backend: one SELECT by the primary key.
+// Find implements backend.Backend: one SELECT by the primary key, which
+// reads the key columns with the record so that a record that disagrees
+// with them is ErrCorrupt.
 func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
 	}
-	var data []byte
-	err := b.pool.QueryRow(ctx, b.q.find, h[:]).Scan(&data)
+	var (
+		data                 []byte
+		id, member, customer string
+	)
+	err := b.pool.QueryRow(ctx, b.q.find, h[:]).Scan(&id, &member, &customer, &data)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, sessionstore.ErrNotFound
 	case err != nil:
 		return nil, opError("find", err)
 	}
-	r, err := decode(h[:], data)
+	r, err := decodeRow(h[:], id, member, customer, data)
 	if err != nil {
 		return nil, corrupt("find", err)
 	}
@@ -55,9 +60,10 @@ func (b *storage) selectQuery(sel backend.Selector, lock bool) (string, error) {
 
 // readRecords runs the select statement sql for sel on q and decodes its
 // rows. A row whose record cannot be decoded, or does not match the row's
-// own columns, is a backend.CorruptRecord stub with the row's token hash,
-// ID, member ID and customer ID, which need no decoding: one damaged record
-// never hides the others or stops an edit.
+// own key columns (decodeRow), is a backend.CorruptRecord stub with the
+// row's token hash, ID, member ID and customer ID, which need no decoding:
+// one damaged record never hides the others or stops an edit, and the
+// revocations, which select by those columns, delete it.
 func readRecords(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
 }, sql string, sel backend.Selector) ([]*backend.Record, error) {
@@ -71,10 +77,7 @@ func readRecords(ctx context.Context, q interface {
 		id, member, customer string
 	)
 	_, err = pgx.ForEachRow(rows, []any{&hash, &id, &member, &customer, &rec}, func() error {
-		r, err := decode(hash, rec)
-		if err == nil && (r.ID != id || r.MemberID() != member || r.CustomerID() != customer) {
-			err = fmt.Errorf("%w: the record of row %s is session %s", sessionstore.ErrCorrupt, id, r.ID)
-		}
+		r, err := decodeRow(hash, id, member, customer, rec)
 		if err != nil {
 			var h token.Hash
 			copy(h[:], hash)

@@ -31,6 +31,7 @@ type pgServer struct {
 	cmd  *exec.Cmd
 	out  bytes.Buffer
 	url  string
+	args []string // server settings after the defaults, as -c name=value
 }
 
 // postgresBin returns the directory of initdb and postgres, skipping t
@@ -58,10 +59,15 @@ func postgresBin(t *testing.T) string {
 }
 
 // startOwnServer initdbs and starts a cluster for t, stopped when t ends.
-func startOwnServer(t *testing.T) *pgServer {
+// Each of settings (name=value) overrides a default setting of the server,
+// such as fsync=off.
+func startOwnServer(t *testing.T, settings ...string) *pgServer {
 	t.Helper()
 	requireServer(t) // the own server is only made where the shared one runs
 	s := &pgServer{t: t, bin: postgresBin(t)}
+	for _, set := range settings {
+		s.args = append(s.args, "-c", set)
+	}
 	dir, err := os.MkdirTemp("", "sessionstore-postgres-test-")
 	if err != nil {
 		t.Fatal(err)
@@ -117,8 +123,9 @@ func freePort(t *testing.T) int {
 func (s *pgServer) start() {
 	s.t.Helper()
 	s.out.Reset()
-	s.cmd = s.command("postgres", "-D", s.data(), "-p", strconv.Itoa(s.port), "-k", s.dir,
-		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=40")
+	args := append([]string{"-D", s.data(), "-p", strconv.Itoa(s.port), "-k", s.dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=40"}, s.args...)
+	s.cmd = s.command("postgres", args...)
 	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("start postgres: %v", err)
@@ -143,7 +150,8 @@ func (s *pgServer) start() {
 }
 
 // stop ends the server with sig (SIGINT: fast shutdown; SIGQUIT:
-// immediate, as after a crash) and waits for it.
+// immediate, as after a crash, what pg_ctl stop -m immediate sends) and
+// waits for it.
 func (s *pgServer) stop(sig syscall.Signal) {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return

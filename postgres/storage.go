@@ -41,15 +41,24 @@ func corrupt(op string, err error) error {
 	return opError(op, fmt.Errorf("%w: %w", sessionstore.ErrCorrupt, err))
 }
 
-// decode decodes a row's record and checks that it is the record of the
-// row's token hash.
-func decode(hash, data []byte) (*backend.Record, error) {
+// decodeRow decodes a row's record and checks it against the row's key
+// columns: a record stored under another token hash, ID, member or
+// customer than its own is ErrCorrupt, so that a row edited by hand never
+// authenticates as the session of its record.
+func decodeRow(hash []byte, id, member, customer string, data []byte) (*backend.Record, error) {
 	r, err := backend.DecodeRecord(data)
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.Equal(r.TokenHash[:], hash) {
+	switch {
+	case !bytes.Equal(r.TokenHash[:], hash):
 		return nil, fmt.Errorf("%w: record stored under another token hash", sessionstore.ErrCorrupt)
+	case r.ID != id:
+		return nil, fmt.Errorf("%w: the record of row %s is session %s", sessionstore.ErrCorrupt, id, r.ID)
+	case r.MemberID() != member:
+		return nil, fmt.Errorf("%w: the record of row %s is of another member than its member_id column", sessionstore.ErrCorrupt, id)
+	case r.CustomerID() != customer:
+		return nil, fmt.Errorf("%w: the record of row %s is of another customer than its customer_id column", sessionstore.ErrCorrupt, id)
 	}
 	return r, nil
 }
