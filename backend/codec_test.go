@@ -313,10 +313,10 @@ func TestRecordCodecCorrupt(t *testing.T) {
 	}
 	tests := map[string][]byte{
 		"unknown session kind": badKind,
-		"nil":          nil,
-		"empty":        {},
-		"version 0":    append([]byte{0}, valid[1:]...),
-		"next version": append([]byte{recordVersion + 1}, valid[1:]...),
+		"nil":                  nil,
+		"empty":                {},
+		"version 0":            append([]byte{0}, valid[1:]...),
+		"next version":         append([]byte{recordVersion + 1}, valid[1:]...),
 		"v2 with a billing name": func() []byte {
 			b := codecBareEncoding(flagCusBillingName, func(e *codecParts) {})
 			b[0] = 2
