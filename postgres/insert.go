@@ -143,10 +143,7 @@ func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (*backend.Rec
 			cur                  *backend.Record
 		)
 		_, err = pgx.ForEachRow(rows, []any{&hash, &id, &member, &customer, &data}, func() error {
-			cur, err = decode(hash, data)
-			if err == nil && (cur.ID != id || cur.MemberID() != member || cur.CustomerID() != customer) {
-				err = fmt.Errorf("%w: the record of row %s is session %s", sessionstore.ErrCorrupt, id, cur.ID)
-			}
+			cur, err = decodeRow(hash, id, member, customer, data)
 			return err
 		})
 		switch {
