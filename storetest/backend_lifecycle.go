@@ -13,6 +13,8 @@ var backendLifecycleTests = []backendTest{
 	{"AdmissionAlways", testBackendAdmissionAlways},
 	{"Rehash", testBackendRehash},
 	{"SecretRotation", testRotation},
+	{"SecretRotationConcurrentLookups", testRotationConcurrentLookups},
+	{"SecretRotationKeepsWrites", testRotationKeepsWrites},
 }
 
 // testBackendAdmission inserts with an Admission: Evict sees the member's

@@ -2,11 +2,14 @@ package storetest
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/memberkit/sessionstore"
 	"github.com/memberkit/sessionstore/backend"
+	"github.com/memberkit/sessionstore/token"
 )
 
 // shared lets several stores in turn run on one backend: Close leaves it
@@ -101,4 +104,120 @@ func testRotation(bh *backendHarness) {
 	h.s = open(newKey, oldKey)
 	h.lookupErr(expiring.Token, sessionstore.ErrExpired)
 	_ = h.s.Close()
+}
+
+// testRotationConcurrentLookups is the attack of a rotation signing members
+// out: several lookups of one token made under the previous secret, at
+// once, as a browser's parallel requests are. Every one must succeed,
+// whichever of them moves the record to the new hash.
+func testRotationConcurrentLookups(bh *backendHarness) {
+	t, b := bh.t, bh.b
+	clock := NewClock(StartTime())
+	ctx := context.Background()
+	oldKey, newKey := []byte("old secret"), []byte("new secret")
+	const trials, parallel = 30, 8
+	refused := 0
+	for trial := range trials {
+		before := openShared(t, b, clock, nil, oldKey)
+		s, err := before.Create(ctx, params(trial+1, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := openShared(t, b, clock, nil, newKey, oldKey)
+		var wg sync.WaitGroup
+		var failed atomic.Int32
+		start := make(chan struct{})
+		for range parallel {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if _, err := after.Lookup(ctx, s.Token); err != nil {
+					failed.Add(1)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if failed.Load() > 0 {
+			refused++
+		}
+	}
+	if refused > 0 {
+		t.Fatalf("in %d of %d trials a concurrent lookup of a valid pre-rotation token was refused", refused, trials)
+	}
+}
+
+// findHook is a backend whose Find runs the next of hooks after reading,
+// so that a test can land a write between a store's read and what it does
+// next.
+type findHook struct {
+	backend.Backend
+	mu    sync.Mutex
+	hooks []func()
+}
+
+func (f *findHook) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
+	r, err := f.Backend.Find(ctx, h)
+	f.mu.Lock()
+	var next func()
+	if len(f.hooks) > 0 {
+		next, f.hooks = f.hooks[0], f.hooks[1:]
+	}
+	f.mu.Unlock()
+	if next != nil {
+		next()
+	}
+	return r, err
+}
+
+// testRotationKeepsWrites is the attack of a rehash writing back a stale
+// copy: an UpdateMember and an Extend land between each read of the
+// Lookup that moves a pre-rotation record to the new hash. Both returned
+// before the Lookup did, so both must survive it.
+func testRotationKeepsWrites(bh *backendHarness) {
+	t := bh.t
+	clock := NewClock(StartTime())
+	ctx := context.Background()
+	oldKey, newKey := []byte("old secret"), []byte("new secret")
+	before := openShared(t, bh.b, clock, nil, oldKey)
+	p := params(1, 1)
+	p.Member.Role = sessionstore.RoleOwner
+	s, err := before.Create(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooked := &findHook{Backend: bh.b}
+	after := openShared(t, hooked, clock, nil, newKey, oldKey)
+	demoted := p.Member
+	demoted.Role = sessionstore.RoleMember
+	var extended *sessionstore.MemberSession
+	hooked.hooks = []func(){
+		func() {
+			if n, err := after.UpdateMember(ctx, demoted); err != nil || n != 1 {
+				t.Errorf("UpdateMember: %d, %v", n, err)
+			}
+		},
+		func() {
+			if extended, err = after.Extend(ctx, s.ID, 2*time.Hour); err != nil {
+				t.Errorf("Extend: %v", err)
+			}
+		},
+	}
+	got, err := after.Lookup(ctx, s.Token)
+	if err != nil {
+		t.Fatalf("Lookup: %v", err)
+	}
+	stored, err := after.Get(ctx, s.ID)
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	for _, x := range []*sessionstore.MemberSession{got, stored} {
+		if x.Member.Role != sessionstore.RoleMember {
+			t.Fatalf("the rehash undid UpdateMember: role %q", x.Member.Role)
+		}
+	}
+	if extended != nil && !stored.ExpiresAt.Equal(extended.ExpiresAt) {
+		t.Fatalf("the rehash undid Extend: expires_at %v, want %v", stored.ExpiresAt, extended.ExpiresAt)
+	}
 }
