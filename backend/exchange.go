@@ -33,27 +33,14 @@ func (e *engine) Exchange(ctx context.Context, linkToken string, p sessionstore.
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if token.Check(linkToken, e.opts.TokenPrefix) != nil {
-		return nil, sessionstore.ErrMalformedToken
-	}
 	tok, id, err := e.newSession()
 	if err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
-		link, err := e.find(ctx, linkToken)
+		link, now, err := e.readLink(ctx, linkToken)
 		if err != nil {
 			return nil, err
-		}
-		now := e.now()
-		if link.Corrupt != nil {
-			return nil, corruptErr(link)
-		}
-		if err := e.liveErr(link, now); err != nil {
-			return nil, err
-		}
-		if link.Kind != sessionstore.KindLink {
-			return nil, sessionstore.ErrNotLink
 		}
 		rec, err := e.device(link, id, e.hasher.Sum(tok), now, p)
 		if err != nil {
@@ -78,6 +65,37 @@ func (e *engine) Exchange(ctx context.Context, linkToken string, p sessionstore.
 		s.MemberPortalURL = portalURL(e.opts.PortalURL, tok, rec.Member.Email)
 		return s, nil
 	}
+}
+
+// readLink returns the live link of tok and the time it was read at. A
+// refusal is reported to the observer as a failed lookup, so that guessed
+// links are counted with guessed tokens.
+func (e *engine) readLink(ctx context.Context, tok string) (*Record, time.Time, error) {
+	start := e.opts.Now()
+	link, now, err := func() (*Record, time.Time, error) {
+		if token.Check(tok, e.opts.TokenPrefix) != nil {
+			return nil, time.Time{}, sessionstore.ErrMalformedToken
+		}
+		link, err := e.find(ctx, tok)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		now := e.now()
+		if err := e.liveErr(link, now); err != nil {
+			return link, now, err
+		}
+		if link.Kind != sessionstore.KindLink {
+			return link, now, sessionstore.ErrNotLink
+		}
+		return link, now, nil
+	}()
+	if err != nil && e.obs != nil {
+		e.looked(ctx, start, link, err)
+	}
+	if err != nil {
+		return nil, now, err
+	}
+	return link, now, nil
 }
 
 // device returns the device session a live link makes at now: the link's

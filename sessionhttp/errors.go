@@ -29,6 +29,10 @@ const (
 	// CodeMethodNotAllowed means Logout or LogoutEverywhere got a method
 	// other than POST or DELETE; the Allow header lists those.
 	CodeMethodNotAllowed = "method_not_allowed"
+	// CodeTooManySessions means the store refused a new session because the
+	// member (or the portal link) holds as many as it may
+	// (sessionstore.ErrTooManySessions).
+	CodeTooManySessions = "too_many_sessions"
 	// CodeUnavailable means the store failed; the token may well be valid.
 	CodeUnavailable = "unavailable"
 )
@@ -98,7 +102,7 @@ func statusOf(code string) int {
 	switch code {
 	case CodeMissingToken, CodeMalformedToken, CodeInvalidToken, CodeExpired:
 		return http.StatusUnauthorized
-	case CodeForbidden, CodeCrossOrigin:
+	case CodeForbidden, CodeCrossOrigin, CodeTooManySessions:
 		return http.StatusForbidden
 	case CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
@@ -131,8 +135,10 @@ func codeOf(err error) string {
 		return CodeExpired
 	case errors.Is(err, sessionstore.ErrMalformedToken):
 		return CodeMalformedToken
-	case errors.Is(err, sessionstore.ErrNotFound):
+	case errors.Is(err, sessionstore.ErrNotFound), errors.Is(err, sessionstore.ErrNotLink):
 		return CodeInvalidToken
+	case errors.Is(err, sessionstore.ErrTooManySessions):
+		return CodeTooManySessions
 	case errors.Is(err, ErrMissingToken):
 		return CodeMissingToken
 	case errors.Is(err, ErrForbidden):

@@ -24,7 +24,7 @@ import (
 // start is the fake clock's starting instant.
 var start = time.Date(2026, time.January, 20, 10, 0, 0, 0, time.UTC)
 
-// failingStore is a Store whose lookups and revocations fail with err, a
+// failingStore is a Store whose lookups, exchanges and revocations fail with err, a
 // backend failure that is none of the sentinels.
 type failingStore struct {
 	sessionstore.Store
@@ -32,6 +32,10 @@ type failingStore struct {
 }
 
 func (f failingStore) Lookup(context.Context, string) (*sessionstore.MemberSession, error) {
+	return nil, f.err
+}
+
+func (f failingStore) Exchange(context.Context, string, sessionstore.ExchangeParams) (*sessionstore.MemberSession, error) {
 	return nil, f.err
 }
 

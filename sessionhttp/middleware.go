@@ -36,6 +36,7 @@ type Auth struct {
 	cookie                 Cookie
 	oneTimeLinks           bool
 	onSignIn               func(*http.Request, *sessionstore.MemberSession)
+	confirmSwitch          func(http.ResponseWriter, *http.Request, *sessionstore.MemberSession, *sessionstore.MemberSession)
 	allowCaching           bool
 	errorHandler           func(http.ResponseWriter, *http.Request, error)
 	signedOutURL           string
@@ -71,6 +72,7 @@ func New(store sessionstore.Store, opts *Options) (*Auth, error) {
 		cookie:                 ck,
 		oneTimeLinks:           o.OneTimeLinks,
 		onSignIn:               o.OnSignIn,
+		confirmSwitch:          o.ConfirmSwitch,
 		allowCaching:           o.AllowCaching,
 		errorHandler:           o.ErrorHandler,
 		signedOutURL:           o.SignedOutURL,
@@ -88,6 +90,9 @@ func New(store sessionstore.Store, opts *Options) (*Auth, error) {
 	}
 	if a.crossOrigin == nil {
 		a.crossOrigin = http.NewCrossOriginProtection()
+	}
+	if a.confirmSwitch == nil {
+		a.confirmSwitch = writeConfirmSwitch
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -199,9 +204,13 @@ func (a *Auth) serve(optional bool, next http.Handler) http.Handler {
 
 		var s *sessionstore.MemberSession
 		var err error
-		if tok == "" || len(tok) > maxTokenLen {
+		switch {
+		case tok == "" || len(tok) > maxTokenLen:
 			err = sessionstore.ErrMalformedToken
-		} else {
+		case src == SourceLink:
+			a.exchange(w, r, tok)
+			return
+		default:
 			s, err = a.store.Lookup(r.Context(), tok)
 		}
 		if err != nil {
@@ -219,10 +228,6 @@ func (a *Auth) serve(optional bool, next http.Handler) http.Handler {
 			return
 		}
 
-		if src == SourceLink {
-			a.exchange(w, r, s)
-			return
-		}
 		s.Token = ""
 		s.MemberPortalURL = ""
 		if !a.allowCaching {
@@ -237,8 +242,9 @@ func (a *Auth) serve(optional bool, next http.Handler) http.Handler {
 }
 
 // token returns the request's token and where it came from: a bearer
-// header, then (GET and HEAD only) a portal link, then the cookie. A source
-// with an empty token is a malformed one (such as "Bearer " alone).
+// header, then a portal link (on GET and HEAD, and on the POST of a
+// confirmed switch, see exchange), then the cookie. A source with an empty
+// token is a malformed one (such as "Bearer " alone).
 func (a *Auth) token(r *http.Request) (string, Source) {
 	if auths := r.Header.Values("Authorization"); len(auths) > 0 {
 		scheme, rest, _ := strings.Cut(auths[0], " ")
@@ -250,7 +256,7 @@ func (a *Auth) token(r *http.Request) (string, Source) {
 		}
 		// Another scheme (Basic, ...) belongs to someone else: ignore it.
 	}
-	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.URL.RawQuery, TokenParam) {
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPost) && strings.Contains(r.URL.RawQuery, TokenParam) {
 		if vals, ok := r.URL.Query()[TokenParam]; ok {
 			if len(vals) != 1 {
 				return "", SourceLink

@@ -112,12 +112,23 @@ func TestLinkExchange(t *testing.T) {
 	}
 }
 
-func TestLinkExchangeOnlyOnGET(t *testing.T) {
+// TestLinkExchangeMethods: a link is exchanged on GET and HEAD, and on a
+// same-origin POST (the confirmation of a switch of member); a cross-site
+// POST, or any other method, never exchanges it.
+func TestLinkExchangeMethods(t *testing.T) {
 	e := newEnv(t, nil)
 	s := e.create("mem_1", "cus_1", sessionstore.RoleOwner)
-	r := e.do(req{method: http.MethodPost, path: "/whoami?" + linkQuery(s)})
+	r := e.do(req{method: http.MethodPost, path: "/whoami?" + linkQuery(s), header: map[string]string{"Sec-Fetch-Site": "cross-site"}})
+	if r.StatusCode != http.StatusForbidden || r.errorCode(t) != sessionhttp.CodeCrossOrigin {
+		t.Errorf("cross-site POST with link token: status %d body %s, want 403 cross_origin", r.StatusCode, r.body)
+	}
+	r = e.do(req{method: http.MethodPut, path: "/whoami?" + linkQuery(s)})
 	if r.StatusCode != http.StatusUnauthorized || r.errorCode(t) != sessionhttp.CodeMissingToken {
-		t.Errorf("POST with link token: status %d body %s, want 401 missing_token", r.StatusCode, r.body)
+		t.Errorf("PUT with link token: status %d body %s, want 401 missing_token", r.StatusCode, r.body)
+	}
+	r = e.do(req{method: http.MethodPost, path: "/whoami?" + linkQuery(s), header: map[string]string{"Sec-Fetch-Site": "same-origin"}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Errorf("same-origin POST with link token: status %d body %s, want 303", r.StatusCode, r.body)
 	}
 }
 

@@ -38,8 +38,8 @@ type Options struct {
 	Optional bool
 
 	// OneTimeLinks makes a portal link work once: its first exchange
-	// revokes the link's session, so a copy of the link left in an email
-	// signs nobody in. Default false: as in Polar, a link can be exchanged
+	// revokes the link's session in the same atomic step, so a copy of the
+	// link left in an email signs nobody in. Default false: as in Polar, a link can be exchanged
 	// any number of times until it expires, each time for a new session.
 	OneTimeLinks bool
 
@@ -48,6 +48,15 @@ type Options struct {
 	// s has no token. Use it to record the device (see DeviceLabel) or for
 	// an audit log; it cannot refuse the sign-in.
 	OnSignIn func(r *http.Request, s *sessionstore.MemberSession)
+
+	// ConfirmSwitch, when set, writes the page a browser gets when it opens
+	// a portal link from another site while signed in as another member
+	// (see "Cross-site requests" in the package documentation): it must
+	// offer a form that POSTs to the request's own URL (a <form
+	// method="post"> without an action does) to continue as the link's
+	// member. current is the browser's session, link the link's; neither
+	// has a token. Nil means a plain built-in page.
+	ConfirmSwitch func(w http.ResponseWriter, r *http.Request, current, link *sessionstore.MemberSession)
 
 	// AllowCaching leaves caching to the handlers. By default every
 	// response through the middleware carries "Vary: Cookie", and every

@@ -19,17 +19,25 @@ import (
 // Every call creates a new token, so a cookie planted before sign-in can
 // never become a signed-in session.
 func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, p sessionstore.CreateParams) (*sessionstore.MemberSession, error) {
-	return a.signIn(w, r, p, "", "sign_in")
-}
-
-// signIn is SignIn; the request's earlier session is not ended when its ID
-// is keep (the link being exchanged). source is the Source of the
-// EventSignedIn it reports.
-func (a *Auth) signIn(w http.ResponseWriter, r *http.Request, p sessionstore.CreateParams, keep, source string) (*sessionstore.MemberSession, error) {
+	if p.Kind == "" {
+		p.Kind = sessionstore.KindSignIn
+	}
+	if p.DeviceLabel == "" {
+		p.DeviceLabel = DeviceLabel(r.UserAgent())
+	}
 	s, err := a.store.Create(r.Context(), p)
 	if err != nil {
 		return nil, err
 	}
+	a.signedIn(w, r, s, "", "sign_in")
+	return s, nil
+}
+
+// signedIn finishes a sign-in that created s: it ends the request's
+// earlier session (unless its ID is keep, the link being exchanged), sets
+// the cookie, clears s's token and reports the sign-in. source is the
+// Source of the EventSignedIn it reports.
+func (a *Auth) signedIn(w http.ResponseWriter, r *http.Request, s *sessionstore.MemberSession, keep, source string) {
 	a.endPrevious(r, s.ID, keep)
 	a.cookie.write(w, s.Token, s)
 	s.Token = ""
@@ -38,7 +46,6 @@ func (a *Auth) signIn(w http.ResponseWriter, r *http.Request, p sessionstore.Cre
 	if a.onSignIn != nil {
 		a.onSignIn(r, s)
 	}
-	return s, nil
 }
 
 // endPrevious revokes the live session of the request's cookie, other than

@@ -129,9 +129,10 @@ type demoLink struct {
 }
 
 // createDemoSessions creates a portal link for every member of the
-// directory and returns them. A member's earlier links (live sessions no
-// browser has exchanged, such as those printed by the last start) are
-// revoked first, so restarts do not pile links up; browsers stay signed in.
+// directory and returns them. A member's earlier links that no browser has
+// exchanged (such as those printed by the last start) are revoked first,
+// so restarts do not pile links up; a link a browser signed in with stays,
+// since revoking a link signs out what it opened.
 func (s *server) createDemoSessions(ctx context.Context) ([]demoLink, error) {
 	var links []demoLink
 	for _, id := range s.dir.order {
@@ -140,8 +141,12 @@ func (s *server) createDemoSessions(ctx context.Context) ([]demoLink, error) {
 		if err != nil {
 			return nil, fmt.Errorf("portal: listing the sessions of %s: %w", m.Email, err)
 		}
+		exchanged := map[string]bool{}
 		for _, x := range old {
-			if _, device := s.devices.label(x.ID); device {
+			exchanged[x.LinkID] = true
+		}
+		for _, x := range old {
+			if x.Kind != sessionstore.KindLink || exchanged[x.ID] {
 				continue
 			}
 			if err := s.store.Revoke(ctx, x.ID); err != nil && !errors.Is(err, sessionstore.ErrNotFound) {

@@ -284,14 +284,15 @@ func TestRunBadgerSurvivesRestart(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Hello, Maria Garcia") {
 		t.Fatalf("the first run's browser on the fourth run: %d\n%s", resp.StatusCode, body)
 	}
-	// Her sessions: this browser and the current link, not one link per
-	// start.
-	if n := strings.Count(body, `class="device"`); n != 2 || !strings.Contains(body, "Sign-in link") {
-		t.Errorf("%d sessions listed, want the browser and one link:\n%s", n, body)
+	// Her sessions: this browser, the link it signed in with, and the
+	// current link, not one link per start.
+	if n := strings.Count(body, `class="device"`); n != 3 || !strings.Contains(body, "Sign-in link") {
+		t.Errorf("%d sessions listed, want the browser, its link and the current link:\n%s", n, body)
 	}
-	// The first run's links were replaced.
-	if status, _ := signInAt(t, second.base, first.links[1]); status != http.StatusUnauthorized {
-		t.Errorf("the first run's link on the fourth run: %d", status)
+	// The first run's links no browser used were replaced; the one Maria
+	// signed in with stays, with the session it opened.
+	if status, _ := signInAt(t, second.base, first.links[0]); status != http.StatusUnauthorized {
+		t.Errorf("the first run's unused link on the fourth run: %d", status)
 	}
 	if status, body := signInAt(t, second.base, second.links[1]); status != http.StatusOK || !strings.Contains(body, "Hello, Maria Garcia") {
 		t.Errorf("the fourth run's link: %d", status)

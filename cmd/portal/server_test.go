@@ -501,6 +501,13 @@ func (f *flakyStore) Lookup(ctx context.Context, tok string) (*sessionstore.Memb
 	return f.Store.Lookup(ctx, tok)
 }
 
+func (f *flakyStore) Exchange(ctx context.Context, tok string, p sessionstore.ExchangeParams) (*sessionstore.MemberSession, error) {
+	if f.fail.Load() {
+		return nil, errDisk
+	}
+	return f.Store.Exchange(ctx, tok, p)
+}
+
 func (f *flakyStore) Create(ctx context.Context, p sessionstore.CreateParams) (*sessionstore.MemberSession, error) {
 	if f.fail.Load() {
 		return nil, errDisk
