@@ -38,8 +38,21 @@
 // expired sessions (default a day) so their links keep saying ErrExpired.
 // Options.MaxSessionsPerMember (default 50) caps a member's live sessions:
 // a Create past it revokes the oldest in the same atomic step, on every
-// backend and across processes. Extend never moves expires_at past
-// created_at + MaxTTL.
+// backend and across processes; Options.MaxDevicesPerLink caps what one
+// link opens, and Options.CapPolicy chooses between evicting and refusing
+// (ErrTooManySessions). No session authenticates past its AuthenticatedAt
+// + MaxTTL (a link's or sign-in's creation; a device session's link's),
+// and Extend stops there.
+//
+// # Kinds
+//
+// Create makes a portal link (KindLink), or a sign-in (KindSignIn) for a
+// member the application authenticated itself. Exchange trades a live link
+// for one browser's device session (KindDevice) in one atomic step with
+// the revocations: after RevokeMember, RevokeCustomer, an UpdateCustomer
+// with DeletedAt or the link's Revoke returns, no exchange leaves a
+// session that authenticates. Only links are exchangeable, and revoking a
+// link ends the device sessions it opened.
 //
 // # Rotating the secret
 //
@@ -53,7 +66,7 @@
 //     under the new secret.
 //  2. Wait Options.MaxTTL: by then every session made under the old secret
 //     has expired (an extended one included, since the absolute lifetime
-//     ends at created_at + MaxTTL).
+//     ends at authenticated_at + MaxTTL, at most created_at + MaxTTL).
 //  3. Deploy again without the old secret in PreviousSecrets.
 //
 // An instance that still runs with the old secret alone during step 1 does

@@ -38,8 +38,8 @@ type Store interface {
 	ListByCustomer(ctx context.Context, customerID string) ([]*MemberSession, error)
 
 	// Extend sets a live session's expires_at to now+ttl (0 means
-	// Options.TTL; above Options.MaxTTL is ErrInvalid) and its modified_at
-	// to now.
+	// Options.TTL; above Options.MaxTTL is ErrInvalid), but never past its
+	// AuthenticatedAt+MaxTTL, and its modified_at to now.
 	Extend(ctx context.Context, id string, ttl time.Duration) (*MemberSession, error)
 
 	// Exchange trades a live portal link (a KindLink session's token) for
@@ -168,8 +168,9 @@ type Options struct {
 	PreviousSecrets [][]byte
 	// TTL is the default session lifetime, at least one second. Default 1h.
 	TTL time.Duration
-	// MaxTTL is a session's absolute lifetime: it bounds Create's and
-	// Extend's TTL, and no Extend moves expires_at past created_at+MaxTTL.
+	// MaxTTL is the absolute lifetime of a sign-in: it bounds Create's
+	// and Extend's TTL, and no session authenticates past its
+	// AuthenticatedAt+MaxTTL, however it was extended or exchanged.
 	// Default 30 days.
 	MaxTTL time.Duration
 	// IdleTimeout, when positive, also expires a session that has not been

@@ -22,7 +22,13 @@
 // # What a backend promises
 //
 //   - Insert stores a record and its index entries atomically: a concurrent
-//     Find, Select or Edit sees all of it or none of it.
+//     Find, Select or Edit sees all of it or none of it. Its Admission
+//     (the cap on sessions, and an exchange's check of its link) sees the
+//     member's records as they are when the Insert commits, may refuse
+//     with nothing written, and with a Limit of 0 runs on every Insert.
+//   - Rehash moves a record to a new token hash as it is when the move
+//     commits, never a copy read earlier, so it undoes no concurrent
+//     write.
 //   - Edit is atomic over its selection and ordered against a concurrent
 //     Insert into the same member or customer: the insert is either seen by
 //     the EditFunc or committed after the edit. This is what makes "sign out

@@ -19,31 +19,38 @@
 //
 // # One session per device
 //
-// A portal link is exchanged rather than served. Its token is looked up,
-// and a new session is created for this browser with the link's member,
-// customer and return URL: its own token, in an HttpOnly cookie. The
-// browser is redirected (303 See Other) to the same URL without the
+// A portal link is exchanged rather than served: Store.Exchange trades the
+// link for a new device session for this browser, with the link's member,
+// customer and return URL, its own token in an HttpOnly cookie, and the
+// browser's DeviceLabel. The exchange is one atomic step with the
+// revocations: once "Sign out everywhere", the customer's deletion or the
+// link's revocation has returned, no exchange, however it raced them,
+// leaves a session that signs anyone in. Only a link's token is exchanged;
+// a device cookie's token presented as member_session_token is refused.
+// The browser is redirected (303 See Other) to the same URL without the
 // member_session_token and email parameters, so that no token stays in the
 // address bar, the back/forward list or a later Referer header. The
 // redirect and every error response carry "Cache-Control: no-store" and
 // "Referrer-Policy: no-referrer"; the link's token is never in a response.
 //
 // Lifetime rule: a device session ends when its link does. Its TTL is the
-// link's remaining life, in whole seconds, so it never outlives the link
-// and so never the store's TTL and MaxTTL rules the link was made under; a
-// link with less than a second left is answered as expired. The
-// application may lengthen a device session with Extend, within the
-// store's MaxTTL.
+// link's remaining life, in whole seconds, so it never outlives the link;
+// a link with less than a second left is answered as expired. The
+// application may lengthen a device session with Extend, but never past
+// the store's MaxTTL counted from the link's creation (the session's
+// AuthenticatedAt): no chain of exchanges and extensions outlives the
+// sign-in it came from.
 //
 // So "Sign out" (Logout) ends one browser's session and nothing else, and
 // "Sign out everywhere" (LogoutEverywhere) revokes every session of the
 // member, the links included. A link may be exchanged any number of times
-// until it expires, as in Polar; Options.OneTimeLinks makes the first
-// exchange revoke it. When a browser signs in again (another link, or
+// until it expires, as in Polar, for at most the store's MaxDevicesPerLink
+// browsers at once (its own oldest makes way, never the member's other
+// sessions); Options.OneTimeLinks makes the first exchange consume it, in
+// the same atomic step. When a browser signs in again (another link, or
 // SignIn), the session its cookie held is revoked: one browser, one
-// session. Options.OnSignIn is called for each new browser session, for
-// example to record DeviceLabel(r.UserAgent()) for a "your sessions" page.
-//
+// session. Options.OnSignIn is called for each new browser session.
+
 // Give Options.Observer the store's sessionstore.Options.Observer (such as
 // sessionstore.NewAuditLog or an otelmetrics.Metrics), and the sign-ins,
 // sign-outs and refusals of the middleware reach the same audit log and
@@ -95,4 +102,18 @@
 // cross-site POST requests. Logout and LogoutEverywhere also run
 // net/http's CrossOriginProtection themselves (Options.CrossOriginProtection).
 // Wrap your own state-changing handlers in it too.
+//
+// Login CSRF is defended where it hurts: a portal link opened from another
+// site or a sibling subdomain (Sec-Fetch-Site "cross-site" or "same-site")
+// never ends the browser's live session. If that session is of the link's
+// member, the browser is sent on with it; if it is another member's, the
+// browser gets a page (Options.ConfirmSwitch) asking whether to continue as
+// the link's member, and only a same-origin POST of that page to the same
+// URL switches; a cross-origin POST is 403 cross_origin.
+//
+// Not defended: a browser with no live session that follows someone else's
+// link from another site is signed in as that link's member in one click,
+// which is what makes an emailed link work (show who is signed in on every
+// page, as the portal does, so a member notices). Browsers that predate the
+// Sec-Fetch-Site header (before 2023) are taken as same-origin.
 package sessionhttp

@@ -45,8 +45,8 @@ type Options struct {
 
 	// OnSignIn, when set, is called after a portal-link exchange or SignIn
 	// created a session for a browser, before the response is written.
-	// s has no token. Use it to record the device (see DeviceLabel) or for
-	// an audit log; it cannot refuse the sign-in.
+	// s has no token; its DeviceLabel is already stored with it. Use it
+	// for an audit log or a notification; it cannot refuse the sign-in.
 	OnSignIn func(r *http.Request, s *sessionstore.MemberSession)
 
 	// ConfirmSwitch, when set, writes the page a browser gets when it opens

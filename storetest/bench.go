@@ -30,6 +30,9 @@ const (
 // sub-benchmarks named Op/size=N:
 //
 //	Create           Create one session for an existing member
+//	Exchange         Exchange of a stored link for a device session (each
+//	                 link in turn; its oldest device makes way past
+//	                 Options.MaxDevicesPerLink)
 //	LookupHit        Lookup of a stored live session's token
 //	LookupUnknown    Lookup of a well-formed token that is not stored
 //	LookupMalformed  Lookup of a token with a wrong checksum
@@ -73,6 +76,7 @@ func Bench(b *testing.B, newStore func(b *testing.B, opts *sessionstore.Options)
 		fn   func(b *testing.B, sh *benchShared, size benchkit.Size)
 	}{
 		{"Create", benchCreate},
+		{"Exchange", benchExchange},
 		{"LookupHit", benchLookupHit},
 		{"LookupUnknown", benchLookupUnknown},
 		{"LookupMalformed", benchLookupMalformed},
@@ -207,6 +211,18 @@ func benchCreate(b *testing.B, sh *benchShared, size benchkit.Size) {
 		}
 		if i++; i == len(params) {
 			i = 0
+		}
+	}
+}
+
+func benchExchange(b *testing.B, sh *benchShared, size benchkit.Size) {
+	// Exchange grows its store, so it gets one of its own.
+	fx := newBenchFixture(b, b, sh.newStore, size.N)
+	ctx := context.Background()
+	ord := benchkit.NewOrder(fx.size, 0)
+	for b.Loop() {
+		if _, err := fx.s.Exchange(ctx, fx.tokens[ord.Next()], sessionstore.ExchangeParams{}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
