@@ -41,9 +41,13 @@
 //
 // sessionstore.sessions.stored is registered only when Options.Stored is
 // set: it counts the sessions a backend holds, including expired ones kept
-// for Options.ExpiredRetention. The memory backend can count them at no
-// cost (memory.Store.Stored); Badger and Redis cannot without a scan, so
-// they offer no count.
+// for Options.ExpiredRetention. The memory backend counts them at no cost
+// (memory.Store.Stored). The other three backends offer no count. Badger
+// and Postgres could count only by reading every session: Badger keeps no
+// count of its keys, and count(*) reads the whole table or one of its
+// indexes. Redis could in one command, ZCARD of the sorted set that
+// indexes every session by expiry ("T exp" in package redis's key layout),
+// which an application may pass as Stored itself.
 //
 // # Duration buckets
 //
