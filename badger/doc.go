@@ -19,7 +19,8 @@
 // the Go heap: Badger keeps them on disk and in the page cache. Pick it over
 // Redis when the application runs as one process (Badger locks its
 // directory: two processes cannot share it) and you would rather not run a
-// server. For several application instances sharing sessions, use Redis.
+// server. For several application instances sharing sessions, use Redis or
+// Postgres.
 // InMemory gives Badger's in-memory mode, which loses everything on Close;
 // it is mostly useful in tests, since the memory store is faster and
 // smaller for that.

@@ -2,6 +2,7 @@ package otelmetrics
 
 import (
 	"context"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -11,6 +12,19 @@ import (
 
 // ScopeName is the name of the meter New registers its instruments on.
 const ScopeName = "github.com/memberkit/sessionstore"
+
+// durationBounds are the bucket boundaries, in seconds, of the duration
+// histograms: 10 µs to 10 s in steps of 1, 2.5 and 5 per decade. The
+// package documentation says why.
+var durationBounds = []float64{
+	0.00001, 0.000025, 0.00005,
+	0.0001, 0.00025, 0.0005,
+	0.001, 0.0025, 0.005,
+	0.01, 0.025, 0.05,
+	0.1, 0.25, 0.5,
+	1, 2.5, 5,
+	10,
+}
 
 // Options configures New. A nil *Options means all defaults.
 type Options struct {
@@ -44,7 +58,8 @@ func New(mp metric.MeterProvider, opts *Options) (*Metrics, error) {
 	}
 	histogram := func(dst *metric.Float64Histogram, name, desc string) {
 		if err == nil {
-			*dst, err = meter.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc))
+			*dst, err = meter.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc),
+				metric.WithExplicitBucketBoundaries(slices.Clone(durationBounds)...))
 		}
 	}
 	counter(&m.created, "sessionstore.sessions.created", "{session}", "Sessions created.")

@@ -2,6 +2,8 @@ package otelmetrics_test
 
 import (
 	"context"
+	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -162,6 +164,66 @@ func TestInstrumentsReadBack(t *testing.T) {
 		}
 		if count == 0 || sum <= 0 || sum > float64(count) {
 			t.Errorf("%s: %d samples summing to %gs, want positive milliseconds", name, count, sum)
+		}
+	}
+}
+
+// bucket returns the bounds (lower, upper] of the bucket holding the one
+// sample of histogram m; upper is +Inf for the last bucket.
+func bucket(t *testing.T, m metricdata.Metrics) (lower, upper float64) {
+	t.Helper()
+	h, ok := m.Data.(metricdata.Histogram[float64])
+	if !ok || len(h.DataPoints) != 1 || h.DataPoints[0].Count != 1 {
+		t.Fatalf("%s: %+v, want one float histogram point of one sample", m.Name, m.Data)
+	}
+	p := h.DataPoints[0]
+	lower, upper = math.Inf(-1), math.Inf(1)
+	for i, n := range p.BucketCounts {
+		if n == 0 {
+			continue
+		}
+		if i > 0 {
+			lower = p.Bounds[i-1]
+		}
+		if i < len(p.Bounds) {
+			upper = p.Bounds[i]
+		}
+	}
+	return lower, upper
+}
+
+// The duration histograms have buckets for seconds, not the SDK's default
+// ones for milliseconds (0, 5, 10, ...), in which a 20 µs lookup and a 2 s
+// purge both fall into (0, 5].
+func TestDurationBuckets(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer func() { _ = mp.Shutdown(context.Background()) }()
+	m, err := otelmetrics.New(mp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	m.Observe(ctx, sessionstore.Event{Kind: sessionstore.EventLookup, Duration: 20 * time.Microsecond})
+	m.Observe(ctx, sessionstore.Event{Kind: sessionstore.EventPurged, Count: 100000, Duration: 2 * time.Second})
+
+	got := collect(t, reader)
+	for _, c := range []struct {
+		name         string
+		lower, upper float64
+	}{
+		{"sessionstore.lookup.duration", 0.00001, 0.000025},
+		{"sessionstore.purge.duration", 1, 2.5},
+	} {
+		if lower, upper := bucket(t, got[c.name]); lower != c.lower || upper != c.upper {
+			t.Errorf("%s: sample in bucket (%g, %g], want (%g, %g]", c.name, lower, upper, c.lower, c.upper)
+		}
+	}
+	want := []float64{0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+		0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10} // as the package doc lists them
+	for _, name := range []string{"sessionstore.lookup.duration", "sessionstore.purge.duration"} {
+		if b := got[name].Data.(metricdata.Histogram[float64]).DataPoints[0].Bounds; !slices.Equal(b, want) {
+			t.Errorf("%s: bounds %v, want %v", name, b, want)
 		}
 	}
 }

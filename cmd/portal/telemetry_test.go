@@ -50,6 +50,7 @@ func TestMetricsAndAuditLog(t *testing.T) {
 		`sessionstore_lookups_total{otel_scope_name="github.com/memberkit/sessionstore"`,
 		`outcome="ok"`, `outcome="malformed"`,
 		"# TYPE sessionstore_lookup_duration_seconds histogram",
+		`le="1e-05"`, `le="0.0001"`, // buckets for seconds, not the SDK's default 0, 5, 10, ...
 		`sessionstore_http_sign_ins_total{otel_scope_name="github.com/memberkit/sessionstore"`,
 		`sessionstore_http_sign_outs_total{`, `sessionstore_http_refusals_total{code="malformed_token"`,
 		"sessionstore_sessions_stored{",
