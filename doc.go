@@ -18,7 +18,9 @@
 // characters (package token). Lookup rejects a token of the wrong shape with
 // ErrMalformedToken before storage is touched. Only a hash of the token is
 // stored (SHA-256, or HMAC-SHA256 with Options.Secret); the raw token exists
-// in the Create response alone, and a MemberSession never prints or logs it.
+// in the Create response alone. A MemberSession never prints or logs it, and
+// its JSON writes it as "": only WithCredentials writes it, for the one
+// response that must carry it.
 //
 // # Lifetime
 //
@@ -79,7 +81,10 @@
 // MemberSession, Member and Customer read and write Polar's wire format with
 // encoding/json: snake_case keys, explicit nulls, timestamps in UTC with six
 // digits of microseconds or none, the tax ID as a two-element array and
-// metadata values that keep their kind.
+// metadata values that keep their kind. A MemberSession writes its token and
+// member_portal_url as "", so that no encoder, a log handler included, ever
+// writes them by accident; WithCredentials(s) writes the whole create
+// response. Decoding reads both.
 //
 // # Errors
 //

@@ -18,7 +18,9 @@ import (
 //     fields as explicit null (the customer's email, avatar URL and tax ID
 //     elements when they are "", and its type as "individual" when nil);
 //   - timestamps as in jsontime.go;
-//   - TaxID as a two-element array, metadata values keeping their kind.
+//   - TaxID as a two-element array, metadata values keeping their kind;
+//   - a MemberSession's token and member_portal_url as "", unless the
+//     session is wrapped by WithCredentials (see Credentials).
 //
 // The MarshalJSON methods write no HTML escapes: "&" in a URL stays "&", as
 // Polar writes it. json.Marshal escapes <, > and & in the result again (it
@@ -92,28 +94,45 @@ type addressWire struct {
 	Country    string  `json:"country"`
 }
 
-// MarshalJSON writes the session in Polar's wire format, token and portal URL
-// included as stored in s (the JSON is Polar's create response). The fmt and
-// log/slog forms of a MemberSession still never show the token.
+// MarshalJSON writes the session in Polar's wire format without its
+// credentials: token and member_portal_url are written as "", whatever s
+// holds, as for a session that Get returns. So a session that reaches any
+// JSON encoder (a log handler, an API response, a cache) on its own or
+// inside another value never writes its token. The one document that must
+// carry them, the response to whoever created the session, is the JSON of
+// WithCredentials(s).
+//
+// Both keys stay present as strings, so the result is still a document
+// Polar's schema accepts.
 func (s MemberSession) MarshalJSON() ([]byte, error) {
-	return marshalWire(memberSessionWire{
-		CreatedAt:       jsonTime(s.CreatedAt),
-		ModifiedAt:      toJSONTime(s.ModifiedAt),
-		ID:              s.ID,
-		Token:           s.Token,
-		ExpiresAt:       jsonTime(s.ExpiresAt),
-		ReturnURL:       s.ReturnURL,
-		MemberPortalURL: s.MemberPortalURL,
-		MemberID:        s.MemberID,
-		Member:          s.Member,
-		CustomerID:      s.CustomerID,
-		Customer:        s.Customer,
-	})
+	return s.marshal(false)
 }
 
-// UnmarshalJSON reads a session in Polar's wire format. Timestamps may have
-// any offset and fraction; they are stored in UTC, truncated to the
-// microsecond.
+// marshal writes s in Polar's wire format, with its token and portal
+// URL when withCredentials is set and as "" otherwise.
+func (s *MemberSession) marshal(withCredentials bool) ([]byte, error) {
+	w := memberSessionWire{
+		CreatedAt:  jsonTime(s.CreatedAt),
+		ModifiedAt: toJSONTime(s.ModifiedAt),
+		ID:         s.ID,
+		ExpiresAt:  jsonTime(s.ExpiresAt),
+		ReturnURL:  s.ReturnURL,
+		MemberID:   s.MemberID,
+		Member:     s.Member,
+		CustomerID: s.CustomerID,
+		Customer:   s.Customer,
+	}
+	if withCredentials {
+		w.Token, w.MemberPortalURL = s.Token, s.MemberPortalURL
+	}
+	return marshalWire(w)
+}
+
+// UnmarshalJSON reads a session in Polar's wire format, token and
+// member_portal_url included, so that a create response decodes whole
+// (MarshalJSON does not write them back; WithCredentials does). Timestamps
+// may have any offset and fraction; they are stored in UTC, truncated to
+// the microsecond.
 func (s *MemberSession) UnmarshalJSON(data []byte) error {
 	if isJSONNull(data) {
 		return nil

@@ -8,8 +8,10 @@ import (
 )
 
 // FuzzMemberSessionJSON decodes arbitrary bytes as a MemberSession. Decoding
-// must never panic; whatever decodes must encode, and the encoding must be a
-// fixed point: decoding it and encoding again gives the same bytes. The
+// must never panic; whatever decodes must encode, with and without
+// credentials, and each encoding must be a fixed point: decoding it and
+// encoding again gives the same bytes. The encoding without credentials is
+// the one with them of the session with token and portal URL cleared. The
 // seeds hold both shapes of the wire format (today's and the older one) and
 // every field today's adds, set and null.
 //
@@ -79,6 +81,27 @@ func FuzzMemberSessionJSON(f *testing.F) {
 		}
 		if !bytes.Equal(b1, b2) {
 			t.Fatalf("encoding is not idempotent:\nfirst  %s\nsecond %s", b1, b2)
+		}
+		// With credentials: a fixed point that keeps token and portal URL,
+		// and otherwise the same as without.
+		c1, err := WithCredentials(&s1).MarshalJSON()
+		if err != nil {
+			t.Fatalf("decoded session does not encode with credentials: %v", err)
+		}
+		var sc MemberSession
+		if err := json.Unmarshal(c1, &sc); err != nil {
+			t.Fatalf("encoding with credentials does not decode: %v\nencoding: %s", err, c1)
+		}
+		if sc.Token != s1.Token || sc.MemberPortalURL != s1.MemberPortalURL {
+			t.Fatalf("credentials lost: %q %q, want %q %q", sc.Token, sc.MemberPortalURL, s1.Token, s1.MemberPortalURL)
+		}
+		if c2, err := WithCredentials(&sc).MarshalJSON(); err != nil || !bytes.Equal(c1, c2) {
+			t.Fatalf("encoding with credentials is not idempotent:\nfirst  %s\nsecond %s", c1, c2)
+		}
+		blank := s1
+		blank.Token, blank.MemberPortalURL = "", ""
+		if cb, err := WithCredentials(&blank).MarshalJSON(); err != nil || !bytes.Equal(cb, b1) {
+			t.Fatalf("without credentials is not with them cleared:\n%s\n%s", cb, b1)
 		}
 		// json.Marshal agrees, up to its HTML escaping.
 		viaMarshal, err := json.Marshal(s2)

@@ -131,13 +131,13 @@ func TestJSONExampleRoundTrip(t *testing.T) {
 		t.Fatalf("decoded example differs:\n got %#v\nwant %#v", s.Member, exp.Member)
 	}
 
-	// MarshalJSON gives Polar's exact bytes (metadata keys sorted).
-	got, err := s.MarshalJSON()
+	// WithCredentials gives Polar's exact bytes (metadata keys sorted).
+	got, err := WithCredentials(&s).MarshalJSON()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("MarshalJSON differs from the example:\n got %s\nwant %s", got, want)
+		t.Fatalf("WithCredentials differs from the example:\n got %s\nwant %s", got, want)
 	}
 	// Decoding the output gives the same session again.
 	var again0 MemberSession
@@ -149,7 +149,7 @@ func TestJSONExampleRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(want, &sorted); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := sorted.MarshalJSON(); err != nil || !bytes.Equal(got, want) {
+	if got, err := WithCredentials(&sorted).MarshalJSON(); err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("sorted example: got %s, %v", got, err)
 	}
 
@@ -158,7 +158,8 @@ func TestJSONExampleRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(exampleSession()); err != nil {
+	exp := exampleSession()
+	if err := enc.Encode(WithCredentials(&exp)); err != nil {
 		t.Fatal(err)
 	}
 	if got := bytes.TrimSuffix(buf.Bytes(), []byte("\n")); !bytes.Equal(got, want) {
@@ -167,7 +168,7 @@ func TestJSONExampleRoundTrip(t *testing.T) {
 
 	// json.Marshal HTML-escapes '&' (it does so for every Marshaler's
 	// output); otherwise the bytes are the same, and the meaning is.
-	viaMarshal, err := json.Marshal(s)
+	viaMarshal, err := json.Marshal(WithCredentials(&s))
 	if err != nil {
 		t.Fatal(err)
 	}

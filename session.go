@@ -32,12 +32,19 @@ const (
 )
 
 // MemberSession is a session that lets one member of a customer into the
-// customer portal. Its JSON form is Polar's wire format.
+// customer portal. Its JSON form is Polar's wire format, with token and
+// member_portal_url written as "": the create response that must carry
+// them is the JSON of WithCredentials(s).
 //
 // Token and MemberPortalURL are filled only by Create and Lookup; Get and the
 // list methods return them empty, because the store keeps only a hash of the
-// token. Formatting a MemberSession with the fmt verbs or logging it with
-// log/slog never shows the token.
+// token. Neither ever shows when a MemberSession or a *MemberSession is
+// formatted with the fmt verbs or logged with log/slog's JSON or text
+// handler, on its own or inside a slice, map, array or struct. fmt reaches
+// the fields without calling any method of the session in two cases, which
+// this type cannot guard: %p of a session value (which go vet reports) and
+// a session value in an unexported field of another struct; hold it by
+// pointer there.
 //
 // A MemberSession returned by a Store belongs to the caller: it shares no
 // memory with the store.

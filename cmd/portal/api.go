@@ -105,11 +105,12 @@ func (s *server) createSession(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "session created",
 		slog.String("session_id", sess.ID), slog.String("member_id", sess.MemberID))
-	// Polar's exact bytes: no HTML escaping of "&" in member_portal_url.
+	// Polar's exact bytes, with the token: no HTML escaping of "&" in
+	// member_portal_url.
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(sess); err != nil {
+	if err := enc.Encode(sessionstore.WithCredentials(sess)); err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "encode session failed", slog.String("error", err.Error()))
 		apiError(w, http.StatusInternalServerError, "internal error", "")
 		return

@@ -127,12 +127,23 @@ func TestPolarSDK(t *testing.T) {
 	node := requireSDK(t)
 	in, out := t.TempDir(), t.TempDir()
 	for name, s := range goDocuments(t) {
-		b, err := s.MarshalJSON()
+		// Each session twice: as the create response writes it, and as a
+		// MemberSession writes itself, with token and portal URL "".
+		withCredentials, err := sessionstore.WithCredentials(&s).MarshalJSON()
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if err := os.WriteFile(filepath.Join(in, name+".json"), b, 0o644); err != nil {
-			t.Fatal(err)
+		without, err := s.MarshalJSON()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if s.Token == "" || bytes.Contains(without, []byte(s.Token)) {
+			t.Fatalf("%s: no token to send, or one where none belongs: %s", name, without)
+		}
+		for file, b := range map[string][]byte{name: withCredentials, name + "-without-credentials": without} {
+			if err := os.WriteFile(filepath.Join(in, file+".json"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	cmd := exec.Command(node, "check.mjs", in, out)
@@ -156,8 +167,9 @@ func TestPolarSDK(t *testing.T) {
 }
 
 // checkSDKDocument decodes a session the SDK wrote, checks that its member
-// and customer are valid, and that re-encoding it gives the same JSON up to
-// the form of timestamps and keys the SDK leaves out for null.
+// and customer are valid, and that re-encoding it with its credentials gives
+// the same JSON up to the form of timestamps and keys the SDK leaves out for
+// null.
 func checkSDKDocument(t *testing.T, file string) {
 	raw, err := os.ReadFile(file)
 	if err != nil {
@@ -173,7 +185,7 @@ func checkSDKDocument(t *testing.T, file string) {
 	if err := s.Customer.Validate(); err != nil {
 		t.Errorf("customer: %v", err)
 	}
-	again, err := s.MarshalJSON()
+	again, err := sessionstore.WithCredentials(&s).MarshalJSON()
 	if err != nil {
 		t.Fatalf("re-encode: %v", err)
 	}
