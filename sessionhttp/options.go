@@ -55,7 +55,10 @@ type Options struct {
 	// offer a form that POSTs to the request's own URL (a <form
 	// method="post"> without an action does) to continue as the link's
 	// member. current is the browser's session, link the link's; neither
-	// has a token. Nil means a plain built-in page.
+	// has a token. Nil means a plain built-in page. The route that portal
+	// links lead to must therefore let that POST reach the middleware
+	// (which exchanges the link after its cross-origin check and redirects,
+	// before the handler runs).
 	ConfirmSwitch func(w http.ResponseWriter, r *http.Request, current, link *sessionstore.MemberSession)
 
 	// AllowCaching leaves caching to the handlers. By default every

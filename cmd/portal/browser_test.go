@@ -3,6 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -35,7 +39,9 @@ func chromiumPath(t *testing.T) string {
 // TestBrowser drives a real headless Chromium through the portal: one
 // portal link signs in two separate browser contexts (two devices), "Sign
 // out" in one leaves the other signed in, "Sign out everywhere" ends both
-// and the link, and an expired link shows the expired page.
+// and the link, an expired link shows the expired page, and a portal link
+// followed from another site never switches a signed-in browser to another
+// member without its confirmation.
 func TestBrowser(t *testing.T) {
 	execPath := chromiumPath(t)
 	p := newTestPortal(t, nil)
@@ -184,5 +190,35 @@ func TestBrowser(t *testing.T) {
 	step(phone, "open an expired link",
 		chromedp.Navigate(later.MemberPortalURL),
 		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "This link has expired")]`)),
+	)
+
+	// 5. Login CSRF: signed in as Lee, the phone follows a link to another
+	// member's portal link from a page on another site. Lee stays signed
+	// in until the phone confirms the switch on the portal's own page.
+	fresh := p.create(leeMemberID, "")
+	step(phone, "phone: sign in as Lee",
+		chromedp.Navigate(fresh.MemberPortalURL),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Hello, Lee Chen")]`)),
+	)
+	bait := p.create(mariaMemberID, "")
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><a id="bait" href="%s">a prize</a>`, html.EscapeString(bait.MemberPortalURL))
+	}))
+	defer attacker.Close()
+	// localhost is another site than the portal's 127.0.0.1.
+	attackerURL := strings.Replace(attacker.URL, "127.0.0.1", "localhost", 1)
+	step(phone, "phone: follow the other site's link",
+		chromedp.Navigate(attackerURL),
+		chromedp.Click(chromedp.CSS("#bait")),
+		chromedp.WaitVisible(chromedp.Search(`//button[contains(., "Continue as")]`)),
+	)
+	signedIn(phone, "phone after the other site's link")
+	step(phone, "phone: follow it again and confirm",
+		chromedp.Navigate(attackerURL),
+		chromedp.Click(chromedp.CSS("#bait")),
+		chromedp.WaitVisible(chromedp.Search(`//button[contains(., "Continue as")]`)),
+		chromedp.Click(chromedp.Search(`//button[contains(., "Continue as")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Hello, Maria Garcia")]`)),
 	)
 }

@@ -162,7 +162,18 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("/v1/member-sessions/", s.only(http.MethodPost, http.HandlerFunc(s.createSession)))
 	mux.Handle("/v1/member-sessions", s.only(http.MethodPost, http.HandlerFunc(s.createSession)))
 	mux.Handle("/{$}", s.only(http.MethodGet, http.HandlerFunc(s.homePage)))
-	mux.Handle("/portal", s.only(http.MethodGet, auth.Required(http.HandlerFunc(s.portalPage))))
+	portal := auth.Required(http.HandlerFunc(s.portalPage))
+	getPortal := s.only(http.MethodGet, portal)
+	mux.Handle("/portal", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Query().Has(sessionhttp.TokenParam) {
+			// The confirmed switch to a link's member (see
+			// sessionhttp.Options.ConfirmSwitch): the middleware exchanges
+			// the link, after its cross-origin check, and redirects.
+			portal.ServeHTTP(w, r)
+			return
+		}
+		getPortal.ServeHTTP(w, r)
+	}))
 	mux.Handle("/portal/team", s.only(http.MethodGet, owner(http.HandlerFunc(s.teamPage))))
 	mux.Handle("/portal/team/revoke", s.only(http.MethodPost, csrf.Handler(owner(http.HandlerFunc(s.revokeSession)))))
 	// The sign-out handlers answer other methods themselves (405 through
