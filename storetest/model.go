@@ -53,6 +53,8 @@ type model struct {
 	keep   time.Duration // retention of expired sessions
 	idle   time.Duration // idle timeout, 0 for none
 	limit  int           // sessions per member, 0 for no cap
+	links  int           // device sessions per link, 0 for no cap
+	refuse bool          // CapPolicy is CapRefuse
 
 	stored  map[string]*modelSession // by ID: the sessions still stored, live or expired
 	issued  []*modelSession          // every session ever created, in order
@@ -78,10 +80,19 @@ func newModel(t *testing.T, rt *rapid.T, newStore newStoreFunc) *model {
 	}
 	opts.ExpiredRetention = rapid.SampledFrom([]time.Duration{0, -1, 30 * time.Minute}).Draw(rt, "ExpiredRetention")
 	opts.IdleTimeout = rapid.SampledFrom([]time.Duration{0, 0, 20 * time.Minute}).Draw(rt, "IdleTimeout")
-	opts.MaxSessionsPerMember = rapid.SampledFrom([]int{0, -1, 2}).Draw(rt, "MaxSessionsPerMember")
+	opts.MaxSessionsPerMember = rapid.SampledFrom([]int{0, -1, 2, 4}).Draw(rt, "MaxSessionsPerMember")
+	opts.MaxDevicesPerLink = rapid.SampledFrom([]int{0, -1, 1, 2}).Draw(rt, "MaxDevicesPerLink")
+	opts.CapPolicy = rapid.SampledFrom([]sessionstore.CapPolicy{sessionstore.CapEvictOldest, sessionstore.CapEvictOldest, sessionstore.CapRefuse}).Draw(rt, "CapPolicy")
 	m := &model{ctx: context.Background(), clock: clock, stored: map[string]*modelSession{}}
 	m.prefix, m.ttl, m.maxTTL, m.portal = effectiveOptions(opts)
 	m.keep, m.idle, m.limit = lifecycleOptions(opts)
+	m.refuse = opts.CapPolicy == sessionstore.CapRefuse
+	switch m.links = opts.MaxDevicesPerLink; {
+	case m.links == 0:
+		m.links = sessionstore.DefaultMaxDevicesPerLink
+	case m.links < 0:
+		m.links = 0
+	}
 	m.store = newStore(t, opts)
 	if m.store == nil {
 		rt.Fatalf("newStore returned a nil Store")
@@ -103,11 +114,11 @@ func (m *model) close(rt *rapid.T) {
 
 func (m *model) now() time.Time { return m.clock.Now() }
 
-// live is the model's rule: before expires_at and, with an idle timeout,
-// used within it.
+// live is the model's rule: before expires_at and the end of its chain's
+// absolute lifetime and, with an idle timeout, used within it.
 func (m *model) live(s *modelSession) bool {
 	now := m.now()
-	if !now.Before(s.want.ExpiresAt) {
+	if !now.Before(s.want.ExpiresAt) || !now.Before(utcMicro(s.want.AuthenticatedAt.Add(m.maxTTL))) {
 		return false
 	}
 	return m.idle == 0 || now.Before(lastUsed(s.want).Add(m.idle))
@@ -132,10 +143,10 @@ func (m *model) touch(s *modelSession) {
 
 // admit removes from the model what a Create for member must evict: the
 // oldest live sessions beyond limit-1 and the oldest expired ones beyond
-// limit.
-func (m *model) admit(member string) {
+// limit. With CapRefuse at the cap it changes nothing and reports false.
+func (m *model) admit(member string) bool {
 	if m.limit == 0 {
-		return
+		return true
 	}
 	var live, dead []*modelSession
 	for _, s := range m.stored {
@@ -148,33 +159,46 @@ func (m *model) admit(member string) {
 			dead = append(dead, s)
 		}
 	}
-	oldest := func(ss []*modelSession) {
-		sort.Slice(ss, func(i, j int) bool {
-			a, b := ss[i].want, ss[j].want
-			if !a.CreatedAt.Equal(b.CreatedAt) {
-				return a.CreatedAt.Before(b.CreatedAt)
-			}
-			return a.ID < b.ID
-		})
-	}
 	if len(live) >= m.limit {
-		oldest(live)
+		if m.refuse {
+			return false
+		}
+		sortOldest(live)
 		for _, s := range live[:len(live)-m.limit+1] {
 			delete(m.stored, s.want.ID)
 		}
 	}
-	if len(dead) > m.limit {
-		oldest(dead)
+	m.trimDead(dead)
+	return true
+}
+
+// trimDead removes the oldest of a member's stored sessions that are no
+// longer live beyond limit.
+func (m *model) trimDead(dead []*modelSession) {
+	if m.limit > 0 && len(dead) > m.limit {
+		sortOldest(dead)
 		for _, s := range dead[:len(dead)-m.limit] {
 			delete(m.stored, s.want.ID)
 		}
 	}
 }
 
+// sortOldest orders sessions by creation, ties by ID.
+func sortOldest(ss []*modelSession) {
+	sort.Slice(ss, func(i, j int) bool {
+		a, b := ss[i].want, ss[j].want
+		if !a.CreatedAt.Equal(b.CreatedAt) {
+			return a.CreatedAt.Before(b.CreatedAt)
+		}
+		return a.ID < b.ID
+	})
+}
+
 func (m *model) actions() map[string]func(*rapid.T) {
 	return map[string]func(*rapid.T){
 		"":               m.check,
 		"Create":         m.create,
+		"Exchange":       m.exchange,
 		"Lookup":         m.lookup,
 		"Get":            m.get,
 		"ListByMember":   m.listByMember,
@@ -252,6 +276,7 @@ func (m *model) create(rt *rapid.T) {
 		Customer:  m.custs[c].Clone(),
 		ReturnURL: rapid.SampledFrom([]string{"", "https://example.com/back?x=1"}).Draw(rt, "ReturnURL"),
 		TTL:       rapid.SampledFrom([]time.Duration{0, 0, time.Second, time.Minute, 30 * time.Minute, time.Hour, 2*time.Hour + 7*time.Microsecond, m.maxTTL}).Draw(rt, "ttl"),
+		Kind:      rapid.SampledFrom([]sessionstore.SessionKind{"", sessionstore.KindLink, sessionstore.KindSignIn}).Draw(rt, "kind"),
 	}
 	field := ""
 	switch rapid.IntRange(0, 9).Draw(rt, "fault") {
@@ -268,6 +293,11 @@ func (m *model) create(rt *rapid.T) {
 	case 3:
 		p.Member.Email = "no-at-sign.example.com"
 		field = "member.email"
+	}
+	if field == "" && !m.admits(p.Member.ID) {
+		_, err := m.store.Create(m.ctx, p)
+		expectErr(rt, "Create at the cap", err, sessionstore.ErrTooManySessions)
+		return
 	}
 	s, err := m.store.Create(m.ctx, p)
 	if field != "" {
@@ -495,6 +525,9 @@ func (m *model) revoke(rt *rapid.T) {
 	if err != nil {
 		rt.Fatalf("Revoke of stored session %s: %v", id, err)
 	}
+	if m.stored[id].want.Kind == sessionstore.KindLink {
+		m.removeWhere(func(d *modelSession) bool { return d.want.LinkID == id })
+	}
 	delete(m.stored, id)
 }
 
@@ -693,4 +726,132 @@ func (m *model) advance(rt *rapid.T) {
 			m.clock.Set(at)
 		}
 	}
+}
+
+// admits reports whether a Create for member is admitted: not at the cap
+// under CapRefuse.
+func (m *model) admits(member string) bool {
+	if m.limit == 0 || !m.refuse {
+		return true
+	}
+	live := 0
+	for _, s := range m.stored {
+		if s.want.MemberID == member && m.live(s) {
+			live++
+		}
+	}
+	return live < m.limit
+}
+
+// exchange exchanges a token the model issued (or one it did not) and
+// checks the outcome against the model's rules: only live links, a device
+// session that ends with its link and carries its authentication, and caps
+// that evict only the link's own devices.
+func (m *model) exchange(rt *rapid.T) {
+	s := m.pickSession(rt)
+	tok := unknownToken(rt, m.prefix)
+	if s != nil {
+		tok = s.want.Token
+	}
+	p := sessionstore.ExchangeParams{
+		TTL:     rapid.SampledFrom([]time.Duration{0, 0, time.Minute, 10 * time.Hour, -time.Second}).Draw(rt, "exchange ttl"),
+		Consume: rapid.IntRange(0, 3).Draw(rt, "consume") == 0,
+	}
+	got, err := m.store.Exchange(m.ctx, tok, p)
+	now := utcMicro(m.now())
+	var want error
+	left := time.Duration(0)
+	switch {
+	case p.TTL < 0:
+		want = sessionstore.ErrInvalid
+	case s == nil || m.stored[s.want.ID] == nil:
+		want = sessionstore.ErrNotFound
+	case !m.live(s):
+		want = sessionstore.ErrExpired
+	case s.want.Kind != sessionstore.KindLink:
+		want = sessionstore.ErrNotLink
+	default:
+		if left = s.want.ExpiresAt.Sub(now).Truncate(time.Second); left < time.Second {
+			want = sessionstore.ErrExpired
+		}
+	}
+	var evict []*modelSession
+	if want == nil {
+		evict, want = m.admitExchange(s, p.Consume)
+	}
+	if want != nil {
+		if !errors.Is(err, want) || got != nil {
+			rt.Fatalf("Exchange: got (%v, %v), want %v", got != nil, err, want)
+		}
+		return
+	}
+	if err != nil {
+		rt.Fatalf("Exchange of live link %s: %v", s.want.ID, err)
+	}
+	ttl := left
+	if p.TTL > 0 {
+		ttl = min(p.TTL, left)
+	}
+	w := copySession(s.want)
+	w.ID, w.Token, w.MemberPortalURL = got.ID, got.Token, got.MemberPortalURL
+	w.CreatedAt, w.ExpiresAt = now, utcMicro(now.Add(ttl))
+	w.ModifiedAt, w.LastUsedAt = nil, nil
+	w.Kind, w.LinkID = sessionstore.KindDevice, s.want.ID
+	checkSession(rt, "Exchange", w, got)
+	for _, e := range evict {
+		delete(m.stored, e.want.ID)
+	}
+	w.MemberPortalURL = ""
+	d := &modelSession{want: w}
+	m.stored[w.ID] = d
+	m.issued = append(m.issued, d)
+}
+
+// admitExchange returns what an exchange of link removes (its own oldest
+// devices beyond the caps, the member's stored sessions no longer live
+// beyond MaxSessionsPerMember, and the link itself when consumed), or
+// ErrTooManySessions.
+func (m *model) admitExchange(link *modelSession, consume bool) ([]*modelSession, error) {
+	var live, mine, dead []*modelSession
+	for _, s := range m.stored {
+		switch {
+		case s.want.MemberID != link.want.MemberID || s == link:
+		case !m.live(s):
+			dead = append(dead, s)
+		default:
+			live = append(live, s)
+			if s.want.LinkID == link.want.ID {
+				mine = append(mine, s)
+			}
+		}
+	}
+	sortOldest(mine)
+	drop := 0
+	if m.links > 0 && len(mine) >= m.links {
+		if m.refuse {
+			return nil, sessionstore.ErrTooManySessions
+		}
+		drop = len(mine) - m.links + 1
+	}
+	if m.limit > 0 {
+		held := len(live) + 1 - drop
+		if consume {
+			held--
+		}
+		if held >= m.limit {
+			if m.refuse || held-m.limit+1 > len(mine)-drop {
+				return nil, sessionstore.ErrTooManySessions
+			}
+			drop += held - m.limit + 1
+		}
+	}
+	evict := append([]*modelSession(nil), mine[:drop]...)
+	if m.limit > 0 && len(dead) > m.limit {
+		sortOldest(dead)
+		evict = append(evict, dead[:len(dead)-m.limit]...)
+	}
+	if consume {
+		evict = append(evict, link)
+	}
+	return evict, nil
 }
