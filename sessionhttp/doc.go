@@ -79,6 +79,8 @@
 //	expired             401     the session has expired
 //	forbidden           403     Role, RequireRole: the member lacks the role
 //	cross_origin        403     Logout, LogoutEverywhere: a cross-origin request
+//	sign_in_too_old     403     RequireRecentSignIn: signed in too long ago
+//	too_many_sessions   403     the store's cap refused a new session
 //	method_not_allowed  405     Logout, LogoutEverywhere: not POST or DELETE
 //	unavailable         503     the store failed (backend error, store closed)
 //

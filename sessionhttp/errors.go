@@ -29,6 +29,10 @@ const (
 	// CodeMethodNotAllowed means Logout or LogoutEverywhere got a method
 	// other than POST or DELETE; the Allow header lists those.
 	CodeMethodNotAllowed = "method_not_allowed"
+	// CodeSignInTooOld means RequireRecentSignIn refused a session whose
+	// member signed in (or opened the portal link) too long ago for the
+	// route: sign in again.
+	CodeSignInTooOld = "sign_in_too_old"
 	// CodeTooManySessions means the store refused a new session because the
 	// member (or the portal link) holds as many as it may
 	// (sessionstore.ErrTooManySessions).
@@ -44,6 +48,8 @@ var (
 	ErrMissingToken = errors.New("sessionhttp: no session token")
 	// ErrForbidden reports a member without any of the required roles.
 	ErrForbidden = errors.New("sessionhttp: member lacks the required role")
+	// ErrSignInTooOld reports a session refused by RequireRecentSignIn.
+	ErrSignInTooOld = errors.New("sessionhttp: sign-in too old for this page")
 	// ErrCrossOrigin reports a sign-out request from another origin.
 	ErrCrossOrigin = errors.New("sessionhttp: cross-origin request")
 	// ErrMethodNotAllowed reports a sign-out request that is not a POST or
@@ -102,7 +108,7 @@ func statusOf(code string) int {
 	switch code {
 	case CodeMissingToken, CodeMalformedToken, CodeInvalidToken, CodeExpired:
 		return http.StatusUnauthorized
-	case CodeForbidden, CodeCrossOrigin, CodeTooManySessions:
+	case CodeForbidden, CodeCrossOrigin, CodeTooManySessions, CodeSignInTooOld:
 		return http.StatusForbidden
 	case CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
@@ -143,6 +149,8 @@ func codeOf(err error) string {
 		return CodeMissingToken
 	case errors.Is(err, ErrForbidden):
 		return CodeForbidden
+	case errors.Is(err, ErrSignInTooOld):
+		return CodeSignInTooOld
 	case errors.Is(err, ErrCrossOrigin):
 		return CodeCrossOrigin
 	case errors.Is(err, ErrMethodNotAllowed):

@@ -50,6 +50,7 @@ func (f failingStore) RevokeMember(context.Context, string) (int, error) { retur
 //	/owner              Role(owner) -> "ok"
 //	/optional           Optional -> JSON {"signed_in": bool}
 //	/extend             Required -> Extend(2h) -> JSON {expires_at}
+//	/sensitive          RequireRecentSignIn(10m) -> "ok"
 //	/signin             POST member_id: SignIn -> 204
 //	/logout             Logout
 //	/logout-everywhere  LogoutEverywhere
@@ -112,6 +113,7 @@ func (e *env) handler(st sessionstore.Store, opts *sessionhttp.Options) http.Han
 	mux := http.NewServeMux()
 	mux.Handle("/whoami", auth.Required(http.HandlerFunc(whoami)))
 	mux.Handle("/owner", auth.Role(sessionstore.RoleOwner)(okHandler()))
+	mux.Handle("/sensitive", auth.RequireRecentSignIn(10*time.Minute)(okHandler()))
 	mux.Handle("/optional", auth.Optional(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, ok := sessionhttp.FromContext(r.Context())
 		markAuthenticated(w, r)

@@ -40,6 +40,7 @@ type Auth struct {
 	allowCaching           bool
 	errorHandler           func(http.ResponseWriter, *http.Request, error)
 	signedOutURL           string
+	signInURL              string
 	signedOutEverywhereURL string
 	crossOrigin            *http.CrossOriginProtection
 	now                    func() time.Time
@@ -76,6 +77,7 @@ func New(store sessionstore.Store, opts *Options) (*Auth, error) {
 		allowCaching:           o.AllowCaching,
 		errorHandler:           o.ErrorHandler,
 		signedOutURL:           o.SignedOutURL,
+		signInURL:              o.SignInURL,
 		signedOutEverywhereURL: o.SignedOutEverywhereURL,
 		crossOrigin:            o.CrossOriginProtection,
 		now:                    o.Now,
@@ -286,7 +288,26 @@ func (a *Auth) fail(w http.ResponseWriter, r *http.Request, e *Error) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if a.toSignIn(r, e) {
+		w.Header().Set("Location", a.signInURL)
+		w.WriteHeader(http.StatusSeeOther)
+		return
+	}
 	a.errorHandler(w, r, e)
+}
+
+// toSignIn reports whether e, refusing a browser's page, is answered by a
+// redirect to Options.SignInURL: a missing or dead session from the
+// cookie (or none), or a sign-in too old, for a request preferring HTML.
+func (a *Auth) toSignIn(r *http.Request, e *Error) bool {
+	if a.signInURL == "" || e.Source == SourceHeader || e.Source == SourceLink {
+		return false
+	}
+	switch e.Code {
+	case CodeMissingToken, CodeMalformedToken, CodeInvalidToken, CodeExpired, CodeSignInTooOld:
+		return prefersHTML(r.Header.Get("Accept"))
+	}
+	return false
 }
 
 // observe reports an event about session s to the observer, if any.

@@ -74,6 +74,14 @@ type Options struct {
 	// Cache-Control, Referrer-Policy, Allow) are already in w.Header().
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 
+	// SignInURL is where a browser without a live session is sent (303
+	// See Other) instead of the 401 a page would otherwise answer: a
+	// request whose Accept header prefers HTML, with no token or with a
+	// cookie whose session is gone, and one refused by RequireRecentSignIn.
+	// Bearer requests and portal links are answered as without it. "" means
+	// every such request gets the error handler's answer.
+	SignInURL string
+
 	// SignedOutURL is where Logout (and LogoutEverywhere, unless
 	// SignedOutEverywhereURL is set) send a browser (303 See Other) when its
 	// Accept header prefers HTML. "" means they answer 204 No Content,
