@@ -124,14 +124,15 @@ func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (*backend.Rec
 	return e.rec, nil
 }
 
-// Find implements backend.Backend.
+// Find implements backend.Backend. It reads the entry's record under the
+// lock: an Edit or a Rehash replaces that pointer under the write lock.
 func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
 	b.mu.RLock()
-	e, closed := b.byHash[h], b.closed
-	b.mu.RUnlock()
-	if closed {
+	defer b.mu.RUnlock()
+	if b.closed {
 		return nil, sessionstore.ErrClosed
 	}
+	e := b.byHash[h]
 	if e == nil {
 		return nil, sessionstore.ErrNotFound
 	}
