@@ -67,6 +67,23 @@ type Store interface {
 	// opened.
 	Revoke(ctx context.Context, id string) error
 
+	// RevokeOwn is Revoke of a session that must belong to memberID: the
+	// session of another member, like an unknown one, is ErrNotFound and
+	// changes nothing, checked in the same atomic step as the removal. It
+	// is what a "sign out this device" button calls with the signed-in
+	// member, so that no member can end another's session by its ID.
+	RevokeOwn(ctx context.Context, memberID, id string) error
+
+	// RevokeOthers removes every session of the member but keepID (the
+	// session making the request: "sign out all other devices") and
+	// returns how many live ones it removed, in one atomic step with
+	// RevokeMember's guarantee: no session of the member whose Create or
+	// Exchange returned before the call authenticates afterwards, except
+	// keepID. A device session exchanged from keepID is another session.
+	// When keepID is not a session of the member, none is kept: every
+	// session of the member is removed, which errs on the safe side.
+	RevokeOthers(ctx context.Context, memberID, keepID string) (int, error)
+
 	// RevokeMember removes all of the member's sessions and returns how many
 	// live ones it removed. No session whose Create returned before the call
 	// authenticates afterwards.

@@ -363,27 +363,44 @@ func (e *engine) Extend(ctx context.Context, id string, ttl time.Duration) (*ses
 	return e.out(changes[0].New), nil
 }
 
-// Revoke implements sessionstore.Store. A session that is not a link is
-// one Edit by ID. A link is found to be one by that Edit, which then
+// Revoke implements sessionstore.Store.
+func (e *engine) Revoke(ctx context.Context, id string) error {
+	return e.revokeOne(ctx, "", id)
+}
+
+// RevokeOwn implements sessionstore.Store.
+func (e *engine) RevokeOwn(ctx context.Context, memberID, id string) error {
+	if err := sessionstore.ValidateID("member_id", memberID); err != nil {
+		return err
+	}
+	return e.revokeOne(ctx, memberID, id)
+}
+
+// revokeOne revokes the session id, if it is member's (any member's when
+// member is ""). A session that is not a link is one Edit by ID, which
+// checks its member. A link is found to be one by that Edit, which then
 // aborts; the link and its device sessions go in one Edit of its member,
 // which orders it with every Exchange of the link.
-func (e *engine) Revoke(ctx context.Context, id string) error {
+func (e *engine) revokeOne(ctx context.Context, member, id string) error {
 	if err := e.check(ctx); err != nil {
 		return err
 	}
 	if !isID(id) {
 		return sessionstore.ErrNotFound
 	}
-	var member string
+	var owner string
 	changes, err := e.b.Edit(ctx, Selector{Index: IndexID, Key: id}, func(cur *Record) (Op, *Record, error) {
+		if member != "" && cur.MemberID() != member {
+			return Keep, nil, sessionstore.ErrNotFound // another member's: as if unknown
+		}
 		if cur.Corrupt == nil && cur.Kind == sessionstore.KindLink {
-			member = cur.MemberID()
+			owner = cur.MemberID()
 			return Keep, nil, errIsLink
 		}
 		return Delete, nil, nil
 	})
 	if errors.Is(err, errIsLink) {
-		changes, err = e.b.Edit(ctx, Selector{Index: IndexMember, Key: member}, func(cur *Record) (Op, *Record, error) {
+		changes, err = e.b.Edit(ctx, Selector{Index: IndexMember, Key: owner}, func(cur *Record) (Op, *Record, error) {
 			if cur.ID == id || (cur.Corrupt == nil && cur.LinkID == id) {
 				return Delete, nil, nil
 			}
@@ -399,6 +416,40 @@ func (e *engine) Revoke(ctx context.Context, id string) error {
 		}
 	}
 	return err
+}
+
+// RevokeOthers implements sessionstore.Store: one Edit of the member,
+// ordered with every Insert into it, deletes all but keepID.
+func (e *engine) RevokeOthers(ctx context.Context, memberID, keepID string) (int, error) {
+	if err := e.check(ctx); err != nil {
+		return 0, err
+	}
+	if err := sessionstore.ValidateID("member_id", memberID); err != nil {
+		return 0, err
+	}
+	now := e.now()
+	changes, err := e.b.Edit(ctx, Selector{Index: IndexMember, Key: memberID}, func(cur *Record) (Op, *Record, error) {
+		if cur.ID == keepID && cur.Corrupt == nil {
+			return Keep, nil, nil
+		}
+		return Delete, nil, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	live := 0
+	for _, c := range changes {
+		switch {
+		case c.Old.Corrupt != nil:
+			e.reportCorrupt(ctx, "member_id", "removed", c.Old)
+		case e.liveErr(c.Old, now) == nil:
+			live++
+		}
+		if e.obs != nil {
+			e.obs.Observe(ctx, recordEvent(sessionstore.EventRevoked, c.Old))
+		}
+	}
+	return live, nil
 }
 
 // errIsLink aborts Revoke's Edit by ID when the session is a link.

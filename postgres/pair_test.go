@@ -56,6 +56,14 @@ func (p *pair) Exchange(ctx context.Context, tok string, x sessionstore.Exchange
 	return p.next().Exchange(ctx, tok, x)
 }
 
+func (p *pair) RevokeOwn(ctx context.Context, member, id string) error {
+	return p.next().RevokeOwn(ctx, member, id)
+}
+
+func (p *pair) RevokeOthers(ctx context.Context, member, keep string) (int, error) {
+	return p.next().RevokeOthers(ctx, member, keep)
+}
+
 func (p *pair) RevokeMember(ctx context.Context, id string) (int, error) {
 	return p.next().RevokeMember(ctx, id)
 }

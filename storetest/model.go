@@ -205,6 +205,8 @@ func (m *model) actions() map[string]func(*rapid.T) {
 		"ListByCustomer": m.listByCustomer,
 		"Extend":         m.extend,
 		"Revoke":         m.revoke,
+		"RevokeOwn":      m.revokeOwn,
+		"RevokeOthers":   m.revokeOthers,
 		"RevokeMember":   m.revokeMember,
 		"RevokeCustomer": m.revokeCustomer,
 		"UpdateMember":   m.updateMember,
@@ -854,4 +856,42 @@ func (m *model) admitExchange(link *modelSession, consume bool) ([]*modelSession
 		evict = append(evict, link)
 	}
 	return evict, nil
+}
+
+// revokeOwn revokes a session as a member who may or may not own it.
+func (m *model) revokeOwn(rt *rapid.T) {
+	s := m.pickSession(rt)
+	id := drawUUID(rt)
+	if s != nil {
+		id = s.want.ID
+	}
+	c, i := pickMember(rt)
+	member := m.members[c][i].ID
+	err := m.store.RevokeOwn(m.ctx, member, id)
+	stored := m.stored[id]
+	if stored == nil || stored.want.MemberID != member {
+		expectErr(rt, "RevokeOwn("+id+")", err, sessionstore.ErrNotFound)
+		return
+	}
+	if err != nil {
+		rt.Fatalf("RevokeOwn of the member's session %s: %v", id, err)
+	}
+	if stored.want.Kind == sessionstore.KindLink {
+		m.removeWhere(func(d *modelSession) bool { return d.want.LinkID == id })
+	}
+	delete(m.stored, id)
+}
+
+// revokeOthers revokes every session of a member but one, which may be
+// the member's, another's or unknown.
+func (m *model) revokeOthers(rt *rapid.T) {
+	c, i := pickMember(rt)
+	member := m.members[c][i].ID
+	keep := drawUUID(rt)
+	if s := m.pickSession(rt); s != nil {
+		keep = s.want.ID
+	}
+	n, err := m.store.RevokeOthers(m.ctx, member, keep)
+	want := m.removeWhere(func(s *modelSession) bool { return s.want.MemberID == member && s.want.ID != keep })
+	count(rt, "RevokeOthers", n, err, want)
 }

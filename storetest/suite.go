@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T, opts *sessionstore.Options) s
 		{"AbsoluteLifetime", lifetimeTests},
 		{"Exchange", exchangeTests},
 		{"ExchangeRaces", exchangeRaceTests},
+		{"Devices", deviceTests},
 		{"Formatting", formattingTests},
 		{"Concurrency", concurrencyTests},
 		{"Corrupt", corruptTests},
