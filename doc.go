@@ -34,9 +34,10 @@
 //
 // # Lifecycle
 //
-// Options.IdleTimeout expires a session left unused that long; Lookup
-// records uses in MemberSession.LastUsedAt at most once per tenth of the
-// timeout, so authenticating stays a read. Options.ExpiredRetention keeps
+// Lookup records uses in MemberSession.LastUsedAt at most once per
+// Options.LastUseInterval (default five minutes), so authenticating stays a
+// read almost always. Options.IdleTimeout expires a session left unused
+// that long; uses are then recorded at least every tenth of it. Options.ExpiredRetention keeps
 // expired sessions (default a day) so their links keep saying ErrExpired.
 // Options.MaxSessionsPerMember (default 50) caps a member's live sessions:
 // a Create past it revokes the oldest in the same atomic step, on every

@@ -49,6 +49,12 @@ func (o *Options) WithDefaults() (Options, error) {
 	if r.IdleTimeout < 0 || (r.IdleTimeout > 0 && r.IdleTimeout < time.Second) {
 		return Options{}, invalid("options.idle_timeout", "must be zero or at least one second")
 	}
+	if r.LastUseInterval == 0 {
+		r.LastUseInterval = DefaultLastUseInterval
+	}
+	if r.LastUseInterval < 0 {
+		r.LastUseInterval = -1
+	}
 	if r.ExpiredRetention == 0 {
 		r.ExpiredRetention = DefaultExpiredRetention
 	}

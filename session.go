@@ -54,9 +54,10 @@ type MemberSession struct {
 	ID         string
 	Token      string
 	ExpiresAt  time.Time
-	// LastUsedAt is when a Lookup last recorded a use of the session (see
-	// Options.IdleTimeout); nil until the first recorded use, and always nil
-	// without an idle timeout. It is not part of Polar's wire format:
+	// LastUsedAt is when a Lookup (or Extend) last recorded a use of the
+	// session, at most once per Options.LastUseInterval (default five
+	// minutes); nil until the first recorded use, and always nil with
+	// recording turned off. It is not part of Polar's wire format:
 	// MarshalJSON does not write it and UnmarshalJSON leaves it nil.
 	LastUsedAt *time.Time
 	// Kind tells how the session was made: a portal link, a device session

@@ -192,11 +192,18 @@ type Options struct {
 	MaxTTL time.Duration
 	// IdleTimeout, when positive, also expires a session that has not been
 	// used (looked up) for that long, before its expires_at. Lookup records
-	// a use in MemberSession.LastUsedAt at most once per IdleTimeout/10, so
-	// a lookup stays a read; a session therefore expires after between 90%
-	// and 100% of IdleTimeout without use. Zero means no idle timeout (and
-	// no recorded uses); otherwise at least one second.
+	// uses at most once per IdleTimeout/10 (or LastUseInterval, when
+	// shorter), so a session expires after between 90% and 100% of
+	// IdleTimeout without use. Zero means no idle timeout; otherwise at
+	// least one second.
 	IdleTimeout time.Duration
+	// LastUseInterval is how often Lookup records a use of a session in
+	// MemberSession.LastUsedAt, for a "last used" column on a devices
+	// page: a Lookup writes only when the last recorded use is at least
+	// this old, so almost every Lookup stays a read. Zero means
+	// DefaultLastUseInterval; negative means never (except as IdleTimeout
+	// needs). With IdleTimeout it is at most IdleTimeout/10.
+	LastUseInterval time.Duration
 	// ExpiredRetention is how long an expired session is kept after it
 	// expires, so that Lookup of its token says ErrExpired (a portal shows
 	// "this link has expired") rather than ErrNotFound. Expired sessions
@@ -257,4 +264,8 @@ const (
 	// (a laptop, a phone, a tablet, a few re-opened tabs) while keeping
 	// far below DefaultMaxSessionsPerMember.
 	DefaultMaxDevicesPerLink = 10
+	// DefaultLastUseInterval keeps a devices page's "last used" within
+	// minutes of the truth for one write per session per five minutes of
+	// use.
+	DefaultLastUseInterval = 5 * time.Minute
 )

@@ -22,6 +22,8 @@ type engine struct {
 	b       Backend
 	private bool // b implements PrivateRecords
 	opts    sessionstore.Options
+	// useEvery is how often a Lookup records a use (see useInterval).
+	useEvery time.Duration
 	hasher  *token.Hasher
 	prev    []*token.Hasher       // one per Options.PreviousSecrets
 	obs     sessionstore.Observer // Options.Observer; nil means no events
@@ -59,7 +61,7 @@ func NewStore(opts *sessionstore.Options, open func(sessionstore.Options) (Backe
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{b: b, opts: o, hasher: token.NewHasher(o.Secret), obs: o.Observer, stop: make(chan struct{})}
+	e := &engine{b: b, opts: o, useEvery: useInterval(o), hasher: token.NewHasher(o.Secret), obs: o.Observer, stop: make(chan struct{})}
 	for _, secret := range o.PreviousSecrets {
 		e.prev = append(e.prev, token.NewHasher(secret))
 	}
@@ -146,9 +148,19 @@ func lastUse(r *Record) time.Time {
 // a use again: a use is written at most once per IdleTimeout/touchEvery.
 const touchEvery = 10
 
+// useInterval is how often Lookup records a use: Options.LastUseInterval,
+// at most a tenth of the idle timeout, or 0 for never.
+func useInterval(o sessionstore.Options) time.Duration {
+	every := o.LastUseInterval
+	if o.IdleTimeout > 0 && (every <= 0 || every > o.IdleTimeout/touchEvery) {
+		every = o.IdleTimeout / touchEvery
+	}
+	return max(every, 0)
+}
+
 // stale reports whether a Lookup at now should record a use of r.
 func (e *engine) stale(r *Record, now time.Time) bool {
-	return e.opts.IdleTimeout > 0 && now.Sub(lastUse(r)) >= e.opts.IdleTimeout/touchEvery
+	return e.useEvery > 0 && now.Sub(lastUse(r)) >= e.useEvery
 }
 
 // out returns the caller's session for rec: rec itself when the backend's
@@ -346,7 +358,7 @@ func (e *engine) Extend(ctx context.Context, id string, ttl time.Duration) (*ses
 			next.ExpiresAt = limit // the absolute lifetime of its chain
 		}
 		next.ModifiedAt = now
-		if e.opts.IdleTimeout > 0 {
+		if e.useEvery > 0 {
 			next.LastUsedAt = now
 		}
 		return Put, &next, nil

@@ -69,7 +69,7 @@ func (h *harness) extendOK(s *sessionstore.MemberSession, ttl time.Duration) *se
 	if eff == 0 {
 		eff = h.ttl
 	}
-	want := extended(s, h.clock.Now(), eff, h.maxTTL, h.idle > 0)
+	want := extended(s, h.clock.Now(), eff, h.maxTTL, h.every > 0)
 	checkSession(h.t, "Extend", withoutToken(want), got)
 	return want
 }

@@ -52,6 +52,7 @@ type model struct {
 	portal string
 	keep   time.Duration // retention of expired sessions
 	idle   time.Duration // idle timeout, 0 for none
+	every  time.Duration // how often a use is recorded, 0 for never
 	limit  int           // sessions per member, 0 for no cap
 	links  int           // device sessions per link, 0 for no cap
 	refuse bool          // CapPolicy is CapRefuse
@@ -80,12 +81,14 @@ func newModel(t *testing.T, rt *rapid.T, newStore newStoreFunc) *model {
 	}
 	opts.ExpiredRetention = rapid.SampledFrom([]time.Duration{0, -1, 30 * time.Minute}).Draw(rt, "ExpiredRetention")
 	opts.IdleTimeout = rapid.SampledFrom([]time.Duration{0, 0, 20 * time.Minute}).Draw(rt, "IdleTimeout")
+	opts.LastUseInterval = rapid.SampledFrom([]time.Duration{-1, 0, 7 * time.Minute}).Draw(rt, "LastUseInterval")
 	opts.MaxSessionsPerMember = rapid.SampledFrom([]int{0, -1, 2, 4}).Draw(rt, "MaxSessionsPerMember")
 	opts.MaxDevicesPerLink = rapid.SampledFrom([]int{0, -1, 1, 2}).Draw(rt, "MaxDevicesPerLink")
 	opts.CapPolicy = rapid.SampledFrom([]sessionstore.CapPolicy{sessionstore.CapEvictOldest, sessionstore.CapEvictOldest, sessionstore.CapRefuse}).Draw(rt, "CapPolicy")
 	m := &model{ctx: context.Background(), clock: clock, stored: map[string]*modelSession{}}
 	m.prefix, m.ttl, m.maxTTL, m.portal = effectiveOptions(opts)
 	m.keep, m.idle, m.limit = lifecycleOptions(opts)
+	m.every = useInterval(opts)
 	m.refuse = opts.CapPolicy == sessionstore.CapRefuse
 	switch m.links = opts.MaxDevicesPerLink; {
 	case m.links == 0:
@@ -133,10 +136,10 @@ func lastUsed(s *sessionstore.MemberSession) time.Time {
 }
 
 // touch records, as Lookup must, a use of the live session s at now when
-// its last recorded one is a tenth of the idle timeout old.
+// its last recorded one is the recording interval old.
 func (m *model) touch(s *modelSession) {
 	now := utcMicro(m.now())
-	if m.idle > 0 && now.Sub(lastUsed(s.want)) >= m.idle/10 {
+	if m.every > 0 && now.Sub(lastUsed(s.want)) >= m.every {
 		s.want.LastUsedAt = &now
 	}
 }
@@ -507,7 +510,7 @@ func (m *model) extend(rt *rapid.T) {
 	if ttl == 0 {
 		ttl = m.ttl
 	}
-	s.want = extended(s.want, m.now(), ttl, m.maxTTL, m.idle > 0)
+	s.want = extended(s.want, m.now(), ttl, m.maxTTL, m.every > 0)
 	checkSession(rt, "Extend", withoutToken(s.want), got)
 }
 

@@ -62,6 +62,7 @@ func testRotation(bh *backendHarness) {
 	h := &harness{t: t, ctx: ctx, clock: clock}
 	h.prefix, h.ttl, h.maxTTL, h.portal = effectiveOptions(defaultOptions(clock))
 	h.keep, h.idle, _ = lifecycleOptions(defaultOptions(clock))
+	h.every = useInterval(defaultOptions(clock))
 
 	// Without the old secrets, the sessions are unknown.
 	h.s = open(newKey)

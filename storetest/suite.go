@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T, opts *sessionstore.Options) s
 		{"Exchange", exchangeTests},
 		{"ExchangeRaces", exchangeRaceTests},
 		{"Devices", deviceTests},
+		{"LastUse", lastUseTests},
 		{"Formatting", formattingTests},
 		{"Concurrency", concurrencyTests},
 		{"Corrupt", corruptTests},
@@ -95,15 +96,34 @@ type harness struct {
 	portal string
 	keep   time.Duration // how long expired sessions stay stored
 	idle   time.Duration // the idle timeout, 0 for none
+	every  time.Duration // how often a use is recorded, 0 for never
 }
 
 // defaultOptions is what every store of the suite starts from.
+// Recorded uses are off unless a test turns them on (the LastUse group
+// covers the default), so that the sessions other tests expect do not
+// depend on how far they move the clock.
 func defaultOptions(clock *Clock) *sessionstore.Options {
 	return &sessionstore.Options{
-		Now:           clock.Now,
-		SweepInterval: -1,
-		PortalURL:     PortalURL,
+		Now:             clock.Now,
+		SweepInterval:   -1,
+		PortalURL:       PortalURL,
+		LastUseInterval: -1,
 	}
+}
+
+// useInterval is how often the contract says Lookup records a use under
+// opts: LastUseInterval (DefaultLastUseInterval for 0, never for a
+// negative one), at most IdleTimeout/10 with an idle timeout.
+func useInterval(opts *sessionstore.Options) time.Duration {
+	every := opts.LastUseInterval
+	if every == 0 {
+		every = sessionstore.DefaultLastUseInterval
+	}
+	if opts.IdleTimeout > 0 && (every < 0 || every > opts.IdleTimeout/10) {
+		every = opts.IdleTimeout / 10
+	}
+	return max(every, 0)
 }
 
 // effectiveOptions fills the defaults the contract documents into a copy
@@ -153,6 +173,7 @@ func newHarness(t *testing.T, newStore newStoreFunc, configure ...func(*sessions
 	h := &harness{t: t, ctx: context.Background(), clock: clock, opts: opts}
 	h.prefix, h.ttl, h.maxTTL, h.portal = effectiveOptions(opts)
 	h.keep, h.idle, _ = lifecycleOptions(opts)
+	h.every = useInterval(opts)
 	s := newStore(t, opts)
 	if s == nil {
 		t.Fatal("newStore returned a nil Store")
