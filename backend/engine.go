@@ -24,9 +24,9 @@ type engine struct {
 	opts    sessionstore.Options
 	// useEvery is how often a Lookup records a use (see useInterval).
 	useEvery time.Duration
-	hasher  *token.Hasher
-	prev    []*token.Hasher       // one per Options.PreviousSecrets
-	obs     sessionstore.Observer // Options.Observer; nil means no events
+	hasher   *token.Hasher
+	prev     []*token.Hasher       // one per Options.PreviousSecrets
+	obs      sessionstore.Observer // Options.Observer; nil means no events
 
 	closed    atomic.Bool
 	closeOnce sync.Once
