@@ -81,6 +81,7 @@
 //	cross_origin        403     Logout, LogoutEverywhere: a cross-origin request
 //	sign_in_too_old     403     RequireRecentSignIn: signed in too long ago
 //	too_many_sessions   403     the store's cap refused a new session
+//	session_not_found   404     SignOutSession: not a session of this member
 //	method_not_allowed  405     Logout, LogoutEverywhere: not POST or DELETE
 //	unavailable         503     the store failed (backend error, store closed)
 //

@@ -29,6 +29,9 @@ const (
 	// CodeMethodNotAllowed means Logout or LogoutEverywhere got a method
 	// other than POST or DELETE; the Allow header lists those.
 	CodeMethodNotAllowed = "method_not_allowed"
+	// CodeSessionNotFound means SignOutSession was asked to end a session
+	// that is not one of the signed-in member's.
+	CodeSessionNotFound = "session_not_found"
 	// CodeSignInTooOld means RequireRecentSignIn refused a session whose
 	// member signed in (or opened the portal link) too long ago for the
 	// route: sign in again.
@@ -48,6 +51,9 @@ var (
 	ErrMissingToken = errors.New("sessionhttp: no session token")
 	// ErrForbidden reports a member without any of the required roles.
 	ErrForbidden = errors.New("sessionhttp: member lacks the required role")
+	// ErrSessionNotFound reports a SignOutSession of a session that is not
+	// the member's (or no longer exists).
+	ErrSessionNotFound = errors.New("sessionhttp: no such session of this member")
 	// ErrSignInTooOld reports a session refused by RequireRecentSignIn.
 	ErrSignInTooOld = errors.New("sessionhttp: sign-in too old for this page")
 	// ErrCrossOrigin reports a sign-out request from another origin.
@@ -112,6 +118,8 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
+	case CodeSessionNotFound:
+		return http.StatusNotFound
 	default:
 		return http.StatusServiceUnavailable
 	}
@@ -149,6 +157,8 @@ func codeOf(err error) string {
 		return CodeMissingToken
 	case errors.Is(err, ErrForbidden):
 		return CodeForbidden
+	case errors.Is(err, ErrSessionNotFound):
+		return CodeSessionNotFound
 	case errors.Is(err, ErrSignInTooOld):
 		return CodeSignInTooOld
 	case errors.Is(err, ErrCrossOrigin):

@@ -51,6 +51,9 @@ func (f failingStore) RevokeMember(context.Context, string) (int, error) { retur
 //	/optional           Optional -> JSON {"signed_in": bool}
 //	/extend             Required -> Extend(2h) -> JSON {expires_at}
 //	/sensitive          RequireRecentSignIn(10m) -> "ok"
+//	/sessions           Sessions
+//	/sessions/end       SignOutSession
+//	/sessions/others    SignOutOthers
 //	/signin             POST member_id: SignIn -> 204
 //	/logout             Logout
 //	/logout-everywhere  LogoutEverywhere
@@ -114,6 +117,9 @@ func (e *env) handler(st sessionstore.Store, opts *sessionhttp.Options) http.Han
 	mux.Handle("/whoami", auth.Required(http.HandlerFunc(whoami)))
 	mux.Handle("/owner", auth.Role(sessionstore.RoleOwner)(okHandler()))
 	mux.Handle("/sensitive", auth.RequireRecentSignIn(10*time.Minute)(okHandler()))
+	mux.Handle("/sessions", auth.Sessions())
+	mux.Handle("/sessions/end", auth.SignOutSession())
+	mux.Handle("/sessions/others", auth.SignOutOthers())
 	mux.Handle("/optional", auth.Optional(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, ok := sessionhttp.FromContext(r.Context())
 		markAuthenticated(w, r)
