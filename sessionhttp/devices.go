@@ -115,13 +115,7 @@ func (a *Auth) SignOutOthers() http.Handler {
 // 204. act reports whether it succeeded (it answered the failure itself).
 func (a *Auth) signOutForm(act func(http.ResponseWriter, *http.Request, *sessionstore.MemberSession) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost && r.Method != http.MethodDelete {
-			w.Header().Set("Allow", "POST, DELETE")
-			a.fail(w, r, &Error{Code: CodeMethodNotAllowed, Err: ErrMethodNotAllowed})
-			return
-		}
-		if err := a.crossOrigin.Check(r); err != nil {
-			a.fail(w, r, &Error{Code: CodeCrossOrigin, Err: ErrCrossOrigin})
+		if !a.allowSignOut(w, r) {
 			return
 		}
 		cur, _ := FromContext(r.Context())

@@ -60,7 +60,7 @@ func TestSignOutOneDevice(t *testing.T) {
 
 	phoneID := e.sessionOf(phone.Value).ID
 	r = e.do(req{method: http.MethodPost, path: "/sessions/end", cookie: laptop.Value, accept: browserAccept,
-		form: url.Values{sessionhttp.SessionField: {phoneID}, sessionhttp.ReturnField: {"/account"}},
+		form:   url.Values{sessionhttp.SessionField: {phoneID}, sessionhttp.ReturnField: {"/account"}},
 		header: map[string]string{"Sec-Fetch-Site": "same-origin"}})
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/account" {
 		t.Fatalf("end the phone: %d %q", r.StatusCode, r.Header.Get("Location"))

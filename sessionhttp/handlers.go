@@ -69,6 +69,21 @@ func (a *Auth) Logout() http.Handler { return a.Optional(Logout(a.store)) }
 // LogoutEverywhere is LogoutEverywhere(store) behind a.Required.
 func (a *Auth) LogoutEverywhere() http.Handler { return a.Required(LogoutEverywhere(a.store)) }
 
+// allowSignOut answers a sign-out request that is not a same-origin POST
+// or DELETE (405 or 403) and reports whether it may go on.
+func (a *Auth) allowSignOut(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost && r.Method != http.MethodDelete {
+		w.Header().Set("Allow", "POST, DELETE")
+		a.fail(w, r, &Error{Code: CodeMethodNotAllowed, Err: ErrMethodNotAllowed})
+		return false
+	}
+	if err := a.crossOrigin.Check(r); err != nil {
+		a.fail(w, r, &Error{Code: CodeCrossOrigin, Err: ErrCrossOrigin})
+		return false
+	}
+	return true
+}
+
 // signOut is the handler of Logout and LogoutEverywhere.
 type signOut struct {
 	store      sessionstore.Store
@@ -78,13 +93,7 @@ type signOut struct {
 func (h *signOut) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v := valueOf(r.Context())
 	a := v.auth
-	if r.Method != http.MethodPost && r.Method != http.MethodDelete {
-		w.Header().Set("Allow", "POST, DELETE")
-		a.fail(w, r, &Error{Code: CodeMethodNotAllowed, Err: ErrMethodNotAllowed})
-		return
-	}
-	if err := a.crossOrigin.Check(r); err != nil {
-		a.fail(w, r, &Error{Code: CodeCrossOrigin, Err: ErrCrossOrigin})
+	if !a.allowSignOut(w, r) {
 		return
 	}
 	s := v.session
