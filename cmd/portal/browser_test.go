@@ -175,6 +175,22 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(lee.MemberPortalURL),
 		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Hello, Lee Chen")]`)),
 	)
+	// "Sign out other devices" on the laptop: the phone is signed out,
+	// the laptop stays.
+	step(laptop, "laptop: sign out other devices",
+		chromedp.Navigate(p.ts.URL+"/portal"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/portal/sessions/end"]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/portal/sessions/others"] button`)),
+		// Back on the account page, no other session is left to sign out.
+		chromedp.WaitNotPresent(chromedp.CSS(`form[action="/portal/sessions/end"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Hello, Lee Chen")]`)),
+	)
+	signedOut(phone, "phone after the laptop signed out the others")
+	signedIn(laptop, "laptop after signing out the others")
+	step(phone, "phone: sign in once more",
+		chromedp.Navigate(p.create(leeMemberID, "").MemberPortalURL),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Hello, Lee Chen")]`)),
+	)
 	step(laptop, "laptop: sign out everywhere",
 		chromedp.Click(chromedp.CSS(`form[action="/portal/logout-everywhere"] button`)),
 		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "on every device")]`)),

@@ -25,9 +25,9 @@
 // -one-time-links a link works only once.
 //
 // With -store badger (the default) sessions are kept in -data and survive a
-// restart; beside them in -data are the HMAC key of the stored token hashes
-// (secret), the admin key (admin-key) and the device labels of the signed-in
-// browsers (devices.json), all mode 0600. The admin key comes from
+// restart, with each browser's device label; beside them in -data are the
+// HMAC key of the stored token hashes (secret) and the admin key
+// (admin-key), both mode 0600. The admin key comes from
 // -admin-key, else from the PORTAL_ADMIN_KEY environment variable, else from
 // -data/admin-key (created on first start); with -store memory it is then
 // generated for the run. It must be at least 16 characters.
@@ -180,19 +180,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer tel.Close(context.Background())
 	opts := sessionstore.Options{PortalURL: base + "/portal", Now: time.Now, IdleTimeout: *idle, Observer: tel.Observer}
-	store, where, devicesFile, err := openStore(*kind, *data, opts, stderr)
+	store, where, err := openStore(*kind, *data, opts, stderr)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	mem, _ = store.(*memory.Store)
-	devs, err := openDevices(devicesFile)
-	if err != nil {
-		return err
-	}
 
 	srv, err := newServer(config{Store: store, BaseURL: base, AdminKey: key, Now: opts.Now, Logger: logger,
-		Devices: devs, OneTimeLinks: *oneTime, Observer: tel.Observer, Metrics: tel.Handler})
+		OneTimeLinks: *oneTime, Observer: tel.Observer, Metrics: tel.Handler})
 	if err != nil {
 		return err
 	}
@@ -262,25 +258,25 @@ func displayAddr(a net.Addr) string {
 
 // openStore opens the session store and says where it keeps sessions, and
 // where the device labels go ("" for in memory).
-func openStore(kind, dir string, opts sessionstore.Options, stderr io.Writer) (sessionstore.Store, string, string, error) {
+func openStore(kind, dir string, opts sessionstore.Options, stderr io.Writer) (sessionstore.Store, string, error) {
 	if kind == "memory" {
 		opts.Secret = []byte(randomHex(32))
 		st, err := memory.New(&opts)
-		return st, "memory (sessions end with the process)", "", err
+		return st, "memory (sessions end with the process)", err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, "", "", err
+		return nil, "", err
 	}
 	secret, err := loadOrCreateSecret(filepath.Join(dir, "secret"), 32)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", err
 	}
 	opts.Secret = secret
 	st, err := badger.Open(filepath.Join(dir, "badger"), &badger.Options{
 		Options: opts,
 		Logger:  slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
-	return st, "badger in " + dir, filepath.Join(dir, "devices.json"), err
+	return st, "badger in " + dir, err
 }
 
 // loadOrCreateSecret returns the key in path, creating it (mode 0600, n

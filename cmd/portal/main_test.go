@@ -240,7 +240,12 @@ func TestRunBadgerSurvivesRestart(t *testing.T) {
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
 	u, _ := url.Parse(first.links[1])
-	resp, err := client.Get(first.base + u.RequestURI())
+	signIn, err := http.NewRequest(http.MethodGet, first.base+u.RequestURI(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signIn.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+	resp, err := client.Do(signIn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +257,7 @@ func TestRunBadgerSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"secret", "admin-key", "devices.json"} {
+	for _, name := range []string{"secret", "admin-key"} {
 		fi, err := os.Stat(filepath.Join(data, name))
 		if err != nil {
 			t.Fatal(err)
@@ -288,6 +293,10 @@ func TestRunBadgerSurvivesRestart(t *testing.T) {
 	// current link, not one link per start.
 	if n := strings.Count(body, `class="device"`); n != 3 || !strings.Contains(body, "Sign-in link") {
 		t.Errorf("%d sessions listed, want the browser, its link and the current link:\n%s", n, body)
+	}
+	// The browser's label is the store's, so it survives the restarts.
+	if !strings.Contains(body, "Firefox on Linux") {
+		t.Errorf("the browser's label is gone after the restarts:\n%s", body)
 	}
 	// The first run's links no browser used were replaced; the one Maria
 	// signed in with stays, with the session it opened.

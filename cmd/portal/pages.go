@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,6 +101,16 @@ func (s *server) authError(w http.ResponseWriter, r *http.Request, err error) {
 		})
 	case code == sessionhttp.CodeMethodNotAllowed:
 		s.methodNotAllowed(w, r)
+	case code == sessionhttp.CodeSessionNotFound:
+		s.render(w, http.StatusNotFound, "message", "Session not found", message{
+			Heading: "Session not found", Text: "That session has already ended or is not one of yours.",
+			LinkURL: "/portal", LinkText: "Back to your account",
+		})
+	case code == sessionhttp.CodeSignInTooOld:
+		s.render(w, http.StatusForbidden, "message", "Sign in again", message{
+			Heading: "Please sign in again", Text: "This needs a sign-in of the last half hour. Open a new portal link, then try again.",
+			LinkURL: "/portal", LinkText: "Back to your account",
+		})
 	default:
 		s.unavailable(w)
 	}
@@ -113,7 +124,7 @@ func (s *server) unavailable(w http.ResponseWriter) {
 }
 
 func (s *server) homePage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "home", "Customer portal", nil)
+	s.render(w, http.StatusOK, "home", "", nil)
 }
 
 func (s *server) signedOutPage(w http.ResponseWriter, r *http.Request) {
@@ -142,12 +153,12 @@ type customerView struct {
 type sessionView struct {
 	ID               string
 	Member           memberView
-	Device           string // the browser's label; "" for a portal link
+	Device           string // the browser's label, or what the session is
 	Created, Expires string
 	ExpiresIn        string
-	LastCaption      string // "Updated", later "Last used"; "" when unknown
-	Last             string
+	Last             string // when it was last used; "" when not recorded yet
 	Current          bool
+	Link             bool // a sign-in link rather than a browser's session
 }
 
 type portalBody struct {
@@ -201,6 +212,10 @@ func (s *server) teamPage(w http.ResponseWriter, r *http.Request) {
 		s.storeFailed(w, r, "list customer sessions", err)
 		return
 	}
+	// Grouped by member, each member's sessions oldest first.
+	slices.SortStableFunc(list, func(a, b *sessionstore.MemberSession) int {
+		return strings.Compare(viewMember(a.Member).Name+"\x00"+a.MemberID, viewMember(b.Member).Name+"\x00"+b.MemberID)
+	})
 	s.render(w, http.StatusOK, "team", "Team sessions", teamBody{
 		Customer: viewCustomer(sess.Customer),
 		Sessions: s.viewSessions(list, sess.ID),
@@ -325,9 +340,16 @@ func (s *server) viewSessions(list []*sessionstore.MemberSession, current string
 			ExpiresIn: formatLeft(x.ExpiresAt.Sub(now)),
 			Current:   x.ID == current,
 		}
-		v.Device, _ = s.devices.label(x.ID)
-		if caption, at, ok := lastActivity(x); ok {
-			v.LastCaption, v.Last = caption, formatTime(at)
+		switch {
+		case x.Kind == sessionstore.KindLink:
+			v.Device, v.Link = "Sign-in link", true
+		case x.DeviceLabel != "":
+			v.Device = x.DeviceLabel
+		default:
+			v.Device = "Unknown device"
+		}
+		if x.LastUsedAt != nil {
+			v.Last = formatTime(*x.LastUsedAt)
 		}
 		out = append(out, v)
 	}

@@ -47,9 +47,6 @@ type config struct {
 	Logger *slog.Logger
 	// Directory holds the customers and members; nil means the demo set.
 	Directory *directory
-	// Devices keeps the device label of each browser session; nil keeps
-	// them in memory.
-	Devices *devices
 	// OneTimeLinks makes a portal link work once (sessionhttp's
 	// Options.OneTimeLinks).
 	OneTimeLinks bool
@@ -70,7 +67,6 @@ type server struct {
 	now      func() time.Time
 	log      *slog.Logger
 	dir      *directory
-	devices  *devices
 	oneTime  bool
 	observer sessionstore.Observer
 	metrics  http.Handler
@@ -97,13 +93,9 @@ func newServer(cfg config) (*server, error) {
 		now:      cfg.Now,
 		log:      cfg.Logger,
 		dir:      cfg.Directory,
-		devices:  cfg.Devices,
 		oneTime:  cfg.OneTimeLinks,
 		observer: cfg.Observer,
 		metrics:  cfg.Metrics,
-	}
-	if s.devices == nil {
-		s.devices, _ = openDevices("")
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -125,6 +117,10 @@ func newServer(cfg config) (*server, error) {
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
+// recentSignIn is how recent a sign-in must be to revoke a teammate's
+// session.
+const recentSignIn = 30 * time.Minute
+
 // routes wires the endpoints.
 //
 // CSRF: the portal's state-changing forms are POSTs authenticated by a
@@ -141,7 +137,6 @@ func (s *server) routes() (http.Handler, error) {
 	auth, err := sessionhttp.New(s.store, &sessionhttp.Options{
 		Cookie:                 sessionhttp.Cookie{Insecure: s.base.Scheme == "http"},
 		OneTimeLinks:           s.oneTime,
-		OnSignIn:               s.recordDevice,
 		ErrorHandler:           s.authError,
 		SignedOutURL:           "/portal/signed-out",
 		SignedOutEverywhereURL: "/portal/signed-out?everywhere=1",
@@ -175,7 +170,15 @@ func (s *server) routes() (http.Handler, error) {
 		getPortal.ServeHTTP(w, r)
 	}))
 	mux.Handle("/portal/team", s.only(http.MethodGet, owner(http.HandlerFunc(s.teamPage))))
-	mux.Handle("/portal/team/revoke", s.only(http.MethodPost, csrf.Handler(owner(http.HandlerFunc(s.revokeSession)))))
+	// Revoking a teammate's session asks for a sign-in of the last half
+	// hour: a browser left signed in for days cannot do it.
+	recentOwner := func(h http.Handler) http.Handler {
+		return auth.RequireRecentSignIn(recentSignIn)(sessionhttp.RequireRole(sessionstore.RoleOwner)(h))
+	}
+	mux.Handle("/portal/team/revoke", s.only(http.MethodPost, csrf.Handler(recentOwner(http.HandlerFunc(s.revokeSession)))))
+	mux.Handle("/portal/sessions", auth.Sessions())
+	mux.Handle("/portal/sessions/end", auth.SignOutSession())
+	mux.Handle("/portal/sessions/others", auth.SignOutOthers())
 	// The sign-out handlers answer other methods themselves (405 through
 	// authError, with Allow).
 	mux.Handle("/portal/logout", auth.Logout())
@@ -222,14 +225,6 @@ func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 		Text:    "It only takes the portal's buttons and forms.",
 		LinkURL: "/portal", LinkText: "Go to your account",
 	})
-}
-
-// recordDevice is sessionhttp's OnSignIn: it remembers the browser's label
-// for the sessions pages.
-func (s *server) recordDevice(r *http.Request, sess *sessionstore.MemberSession) {
-	if err := s.devices.add(sess.ID, sessionhttp.DeviceLabel(r.UserAgent()), sess.ExpiresAt, s.now()); err != nil {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "record device failed", slog.String("error", err.Error()))
-	}
 }
 
 // securityHeaders sets the headers every response gets. Referrer-Policy
