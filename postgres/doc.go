@@ -108,8 +108,20 @@
 //	  last_used_at timestamptz              NULL before the first recorded use
 //	  return_url   text                     NULL when none
 //	  record       bytea       NOT NULL     the whole session, binary
+//	  kind             text                 link, device or sign_in
+//	  authenticated_at timestamptz          when its chain was authenticated
+//	  link_id          uuid                 the link a device session came from,
+//	                                        indexed: T_link_id_idx
+//	  device_label     text                 NULL when none
 //	)
 //	T_version (version integer PRIMARY KEY, applied_at timestamptz)
+//
+// Schema version 2 added the last four columns; rows written before it
+// hold NULL there, and their record decides (a link, authenticated when it
+// was created). An application that upgrades from a version of this
+// package with schema version 1 runs Migrate once more before New accepts
+// the table: adding nullable columns rewrites no row, so it takes only a
+// brief lock.
 //
 // The token is never sent to the database, nor any part of it: only its
 // hash. The SQL of each step is embedded in the package (schema/*.sql).
@@ -120,7 +132,8 @@
 // wire format, which a DBA can read and query. They are not: the record
 // column holds the session in the shared binary record encoding, the very
 // bytes the Badger and Redis backends store, and the plain columns above
-// repeat the fields a DBA or an index needs (IDs, times, return URL). One
+// repeat the fields a DBA or an index needs (IDs, times, return URL, kind,
+// device label). One
 // rule then encodes a session everywhere, with one fuzzed decoder that
 // accepts exactly what the encoder writes, behind a CRC-32C checksum; a session read back is exactly
 // the session written (every metadata kind, microsecond times, absent

@@ -118,7 +118,8 @@ func (b *storage) insertAdmitting(ctx context.Context, rec *backend.Record, data
 // is data.
 func insertArgs(rec *backend.Record, data []byte) []any {
 	return []any{rec.TokenHash[:], rec.ID, rec.MemberID(), rec.CustomerID(),
-		rec.CreatedAt, rec.ExpiresAt, nullTime(rec.ModifiedAt), nullTime(rec.LastUsedAt), nullText(rec.ReturnURL), data}
+		rec.CreatedAt, rec.ExpiresAt, nullTime(rec.ModifiedAt), nullTime(rec.LastUsedAt), nullText(rec.ReturnURL), data,
+		nullText(string(rec.Kind)), nullTime(rec.AuthenticatedAt), nullText(rec.LinkID), nullText(rec.DeviceLabel)}
 }
 
 // Rehash implements backend.Backend: one transaction reads and locks the

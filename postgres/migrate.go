@@ -25,6 +25,7 @@ var schemaFS embed.FS
 // version i+1.
 var migrations = []string{
 	"schema/001_create.sql",
+	"schema/002_session_kinds.sql",
 }
 
 // schemaVersion is the version of the schema this package reads and writes.

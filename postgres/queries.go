@@ -21,7 +21,8 @@ func newQueries(t table) queries {
 	const cols = "token_hash, id::text, member_id, customer_id, record"
 	sel := "SELECT " + cols + " FROM " + t.quoted + " WHERE "
 	insert := "INSERT INTO " + t.quoted +
-		" (token_hash, id, member_id, customer_id, created_at, expires_at, modified_at, last_used_at, return_url, record)"
+		" (token_hash, id, member_id, customer_id, created_at, expires_at, modified_at, last_used_at, return_url, record," +
+		" kind, authenticated_at, link_id, device_label)"
 	return queries{
 		// Without a cap on sessions per member, the shared advisory locks
 		// of the member and the customer are taken in the same statement,
@@ -33,10 +34,11 @@ func newQueries(t table) queries {
 		// round trip and one implicit transaction: the member's lock is
 		// taken in exclusive mode, and insertAdmit counts the member's
 		// rows with a snapshot taken after it was granted. It inserts
-		// nothing when the member has $11 rows or more.
+		// nothing when the member has as many rows as the parameter after
+		// the inserted columns.
 		lockAdmit: "SELECT pg_advisory_xact_lock($1::bigint), pg_advisory_xact_lock_shared($2::bigint)",
 		insertAdmit: insert + " SELECT " + insertValues(1) +
-			" WHERE (SELECT count(*) FROM " + t.quoted + " WHERE member_id = $3::text) < $11::bigint",
+			" WHERE (SELECT count(*) FROM " + t.quoted + " WHERE member_id = $3::text) < $" + strconv.Itoa(len(insertTypes)+1) + "::bigint",
 		// insertLocked is the insert of a transaction that holds the locks.
 		insertLocked: insert + " VALUES (" + insertValues(1) + ")",
 		// find reads the key columns too: a record that disagrees with
@@ -73,7 +75,8 @@ func newQueries(t table) queries {
 
 // insertTypes are the types of the inserted columns, in the order of
 // insertArgs.
-var insertTypes = []string{"bytea", "uuid", "text", "text", "timestamptz", "timestamptz", "timestamptz", "timestamptz", "text", "bytea"}
+var insertTypes = []string{"bytea", "uuid", "text", "text", "timestamptz", "timestamptz", "timestamptz", "timestamptz", "text", "bytea",
+	"text", "timestamptz", "uuid", "text"}
 
 // insertValues returns the parameters of the inserted columns, numbered from
 // $first, with their casts.
