@@ -22,7 +22,8 @@ const (
 )
 
 // Validate reports whether m may be stored in a session: a non-empty ID and
-// CustomerID of at most 128 bytes of printable UTF-8, an email with an @,
+// CustomerID of at most 128 bytes of printable UTF-8, an email address (see
+// the rules of checkEmail: one @ between a local part and a domain),
 // a name and external ID within Polar's limits, and one of the three roles.
 // A bad field is a *ValidationError whose Field starts with "member.".
 // Store.Create and Store.UpdateMember call it; an application may call it
@@ -191,17 +192,6 @@ func ValidateID(field, id string) error {
 		}
 	}
 	return nil
-}
-
-// checkEmail accepts valid UTF-8 with an '@', at most 320 bytes.
-func checkEmail(field, email string) error {
-	if len(email) > maxEmailBytes {
-		return invalid(field, "must be at most 320 bytes")
-	}
-	if !strings.Contains(email, "@") {
-		return invalid(field, "must contain @")
-	}
-	return checkText(field, email, maxEmailBytes)
 }
 
 // checkText accepts valid UTF-8 without control characters, of at most
