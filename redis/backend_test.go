@@ -553,7 +553,7 @@ func TestBackendConcurrentEditsKeepIndexesConsistent(t *testing.T) {
 // checkConsistent checks that every record has its ID key, set entries and
 // expiry entry with the right score, and that every index entry has its
 // record.
-func checkConsistent(t *testing.T, b *storage, c *goredis.Client, prefix string) {
+func checkConsistent(t *testing.T, b *storage, c goredis.UniversalClient, prefix string) {
 	t.Helper()
 	tag := "{" + prefix + "}"
 	records := map[string]*backend.Record{}

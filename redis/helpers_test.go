@@ -117,15 +117,36 @@ func testPrefix(t testing.TB, c goredis.UniversalClient) string {
 	return prefix
 }
 
-// scanKeys returns every key of the store with this KeyPrefix.
+// scanKeys returns every key of the store with this KeyPrefix, on every
+// master when c is a cluster client.
 func scanKeys(t testing.TB, ctx context.Context, c goredis.UniversalClient, prefix string) []string {
 	t.Helper()
-	var out []string
-	iter := c.Scan(ctx, 0, "{"+prefix+"}*", 1000).Iterator()
-	for iter.Next(ctx) {
-		out = append(out, iter.Val())
+	scan := func(ctx context.Context, c goredis.Cmdable) ([]string, error) {
+		var out []string
+		iter := c.Scan(ctx, 0, "{"+prefix+"}*", 1000).Iterator()
+		for iter.Next(ctx) {
+			out = append(out, iter.Val())
+		}
+		return out, iter.Err()
 	}
-	if err := iter.Err(); err != nil {
+	cc, ok := c.(*goredis.ClusterClient)
+	if !ok {
+		out, err := scan(ctx, c)
+		if err != nil {
+			t.Fatalf("SCAN: %v", err)
+		}
+		return out
+	}
+	var mu sync.Mutex
+	var out []string
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, node *goredis.Client) error {
+		ks, err := scan(ctx, node)
+		mu.Lock()
+		out = append(out, ks...)
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
 		t.Fatalf("SCAN: %v", err)
 	}
 	return out
