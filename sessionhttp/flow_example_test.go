@@ -25,7 +25,7 @@ func checkPassword(r *http.Request) (sessionstore.Member, sessionstore.Customer,
 // app is the README's HTTP example: sign in, a page for members, a refresh,
 // and sign-out.
 func app(store sessionstore.Store) http.Handler {
-	auth, err := sessionhttp.New(store, &sessionhttp.Options{SignedOutURL: "/"})
+	auth, err := sessionhttp.New(store, &sessionhttp.Options{SignInURL: "/login", SignedOutURL: "/"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -92,5 +92,5 @@ func ExampleNew() {
 	// GET /account 200  3600 Hello, jane@example.com
 	// POST /account/stay 200  86400
 	// POST /logout 303 / -1
-	// GET /account 401  -1 {"error":"missing_token"}
+	// GET /account 303 /login -1
 }
