@@ -107,13 +107,14 @@
 //	sign_in_too_old     403     RequireRecentSignIn: signed in too long ago
 //	too_many_sessions   403     the store's cap refused a new session
 //	session_not_found   404     SignOutSession: not a session of this member
-//	method_not_allowed  405     Logout, LogoutEverywhere: not POST or DELETE;
-//	                            Sessions, Introspect, PortalUser: not GET or HEAD
+//	method_not_allowed  405     the sign-outs: not POST or DELETE; Sessions,
+//	                            Introspect, PortalUser: not GET or HEAD
 //	unavailable         503     the store failed (backend error, store closed)
 //
-// The customer-session endpoints write the same codes in the "code" member
-// of their own body (see PortalUser), with method_not_allowed for a method
-// other than GET or HEAD.
+// The customer-session endpoints (Introspect, PortalUser) answer with the
+// same codes and statuses, but never through the ErrorHandler: always with
+// a body in the shape of Polar's errors that carries the code in its
+// "code" member (see PortalUser).
 //
 // 401 responses carry "WWW-Authenticate: Bearer" for a missing token and
 // `Bearer error="invalid_token"` for the other three codes (RFC 6750). A

@@ -27,8 +27,10 @@ const (
 	// CodeCrossOrigin means Logout or LogoutEverywhere refused a request
 	// from another origin (see Options.CrossOriginProtection).
 	CodeCrossOrigin = "cross_origin"
-	// CodeMethodNotAllowed means Logout or LogoutEverywhere got a method
-	// other than POST or DELETE; the Allow header lists those.
+	// CodeMethodNotAllowed means a handler of this package got a method it
+	// does not take (Logout, LogoutEverywhere and the other sign-outs take
+	// POST and DELETE; Sessions, Introspect and PortalUser GET and HEAD);
+	// the Allow header lists those it takes.
 	CodeMethodNotAllowed = "method_not_allowed"
 	// CodeSessionNotFound means SignOutSession was asked to end a session
 	// that is not one of the signed-in member's.
@@ -59,8 +61,8 @@ var (
 	ErrSignInTooOld = errors.New("sessionhttp: sign-in too old for this page")
 	// ErrCrossOrigin reports a sign-out request from another origin.
 	ErrCrossOrigin = errors.New("sessionhttp: cross-origin request")
-	// ErrMethodNotAllowed reports a sign-out request that is not a POST or
-	// DELETE.
+	// ErrMethodNotAllowed reports a request with a method the handler does
+	// not take (see CodeMethodNotAllowed).
 	ErrMethodNotAllowed = errors.New("sessionhttp: method not allowed")
 )
 
