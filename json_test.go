@@ -283,8 +283,8 @@ func TestTimeFormat(t *testing.T) {
 		if got := string(appendTime([]byte("x"), tt.in)); got != "x"+tt.want {
 			t.Errorf("appendTime(%v) = %q, want %q", tt.in, got, "x"+tt.want)
 		}
-		if got := formatTime(tt.in); got != tt.want {
-			t.Errorf("formatTime(%v) = %q, want %q", tt.in, got, tt.want)
+		if got := FormatTime(tt.in); got != tt.want {
+			t.Errorf("FormatTime(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 		got, err := jsonTime(tt.in).MarshalJSON()
 		if err != nil || string(got) != `"`+tt.want+`"` {

@@ -46,8 +46,14 @@ func appendTime(dst []byte, t time.Time) []byte {
 	return append(dst, 'Z')
 }
 
-// formatTime returns t in the wire form, without quotes.
-func formatTime(t time.Time) string {
+// FormatTime returns t as the JSON of the model types writes a timestamp,
+// without quotes: RFC 3339 in UTC with a "Z" suffix, truncated to the
+// microsecond, with six fractional digits or none when they are zero
+// ("2026-01-20T10:00:00.123456Z", "2026-01-20T10:00:00Z"). It is for
+// other documents that must agree with Polar's wire format, such as
+// sessionhttp's. A time whose UTC year is outside 0000-9999 is written in a
+// form that does not parse back; the model types refuse to encode one.
+func FormatTime(t time.Time) string {
 	return string(appendTime(make([]byte, 0, len("2006-01-02T15:04:05.000000Z")), t))
 }
 

@@ -6,6 +6,9 @@
 // the application authenticated itself, Extend keeps a session (and its
 // cookie) alive longer, and Logout and LogoutEverywhere sign out. Middleware
 // is the older one-mode shortcut, New followed by Required or Optional.
+// Sessions, SignOutSession and SignOutOthers serve a devices page, and
+// Introspect and PortalUser serve Polar's customer-session API (see
+// "Polar's customer-session endpoints").
 //
 // # Tokens
 //
@@ -16,6 +19,9 @@
 //  2. on a GET or HEAD request, the member_session_token query parameter of a
 //     portal link (sessionstore's member_portal_url);
 //  3. the session cookie (Options.Cookie.Name, see Cookie).
+//
+// The customer-session endpoints (Introspect, PortalUser) read the
+// Authorization header only: see below.
 //
 // # One session per device
 //
@@ -50,7 +56,7 @@
 // the same atomic step. When a browser signs in again (another link, or
 // SignIn), the session its cookie held is revoked: one browser, one
 // session. Options.OnSignIn is called for each new browser session.
-
+//
 // Give Options.Observer the store's sessionstore.Options.Observer (such as
 // sessionstore.NewAuditLog or an otelmetrics.Metrics), and the sign-ins,
 // sign-outs and refusals of the middleware reach the same audit log and
@@ -59,6 +65,25 @@
 // On success the session is in the request context; FromContext returns it.
 // Its Token and MemberPortalURL are cleared, so a handler that writes the
 // session out cannot leak the token.
+//
+// # Polar's customer-session endpoints
+//
+// Introspect and PortalUser answer Polar's customer-portal session API, so
+// that a client written for Polar (its TypeScript SDK's
+// customerPortal.customerSession.introspect and getAuthenticatedUser, with
+// serverURL set to the application) works against this store:
+//
+//	path                                                 answer: Polar's schema
+//	GET /v1/customer-portal/customer-session/introspect  {"expires_at", "return_url"}: CustomerCustomerSession
+//	GET /v1/customer-portal/customer-session/user        {"type": "member", "name", "email", "customer_id",
+//	                                                     "member_id", "role"}: PortalAuthenticatedUser
+//
+// They authenticate the "Authorization: Bearer" token only, of any kind of
+// session (a portal link's token is what Polar's portal sends), and answer
+// every failure with JSON in the shape of Polar's errors, such as
+// {"error": "Unauthorized", "detail": "The session has expired.", "code":
+// "expired"}, whatever Options.ErrorHandler and Options.SignInURL say.
+// GET and HEAD only; "Cache-Control: no-store".
 //
 // # Caching
 //
@@ -82,8 +107,14 @@
 //	sign_in_too_old     403     RequireRecentSignIn: signed in too long ago
 //	too_many_sessions   403     the store's cap refused a new session
 //	session_not_found   404     SignOutSession: not a session of this member
-//	method_not_allowed  405     Logout, LogoutEverywhere: not POST or DELETE
+//	method_not_allowed  405     the sign-outs: not POST or DELETE; Sessions,
+//	                            Introspect, PortalUser: not GET or HEAD
 //	unavailable         503     the store failed (backend error, store closed)
+//
+// The customer-session endpoints (Introspect, PortalUser) answer with the
+// same codes and statuses, but never through the ErrorHandler: always with
+// a body in the shape of Polar's errors that carries the code in its
+// "code" member (see PortalUser).
 //
 // 401 responses carry "WWW-Authenticate: Bearer" for a missing token and
 // `Bearer error="invalid_token"` for the other three codes (RFC 6750). A

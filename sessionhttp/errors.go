@@ -1,6 +1,7 @@
 package sessionhttp
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -26,8 +27,10 @@ const (
 	// CodeCrossOrigin means Logout or LogoutEverywhere refused a request
 	// from another origin (see Options.CrossOriginProtection).
 	CodeCrossOrigin = "cross_origin"
-	// CodeMethodNotAllowed means Logout or LogoutEverywhere got a method
-	// other than POST or DELETE; the Allow header lists those.
+	// CodeMethodNotAllowed means a handler of this package got a method it
+	// does not take (Logout, LogoutEverywhere and the other sign-outs take
+	// POST and DELETE; Sessions, Introspect and PortalUser GET and HEAD);
+	// the Allow header lists those it takes.
 	CodeMethodNotAllowed = "method_not_allowed"
 	// CodeSessionNotFound means SignOutSession was asked to end a session
 	// that is not one of the signed-in member's.
@@ -58,8 +61,8 @@ var (
 	ErrSignInTooOld = errors.New("sessionhttp: sign-in too old for this page")
 	// ErrCrossOrigin reports a sign-out request from another origin.
 	ErrCrossOrigin = errors.New("sessionhttp: cross-origin request")
-	// ErrMethodNotAllowed reports a sign-out request that is not a POST or
-	// DELETE.
+	// ErrMethodNotAllowed reports a request with a method the handler does
+	// not take (see CodeMethodNotAllowed).
 	ErrMethodNotAllowed = errors.New("sessionhttp: method not allowed")
 )
 
@@ -181,27 +184,39 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == "" {
 		code = CodeUnavailable
 	}
-	status := statusOf(code)
-	h := w.Header()
-	if status == http.StatusUnauthorized {
-		if code == CodeMissingToken {
-			h.Set("WWW-Authenticate", "Bearer")
-		} else {
-			h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		}
-	}
-	writeJSON(w, status, map[string]string{"error": code})
+	challenge(w.Header(), code)
+	writeJSON(w, statusOf(code), map[string]string{"error": code})
 }
 
+// challenge sets the WWW-Authenticate header of RFC 6750 for a 401 code:
+// "Bearer" when the token was missing, `Bearer error="invalid_token"`
+// otherwise. Other codes get none.
+func challenge(h http.Header, code string) {
+	if statusOf(code) != http.StatusUnauthorized {
+		return
+	}
+	if code == CodeMissingToken {
+		h.Set("WWW-Authenticate", "Bearer")
+	} else {
+		h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	}
+}
+
+// writeJSON writes v as a JSON response with status, uncacheable. "&", "<"
+// and ">" are written as they are (a return URL keeps its "&"), which is
+// safe with the Content-Type and nosniff headers it sets.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	body, err := json.Marshal(v)
-	if err != nil { // a map of strings always marshals
-		body = []byte(`{"error":"unavailable"}`)
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil { // the package's values always encode
+		body.Reset()
+		body.WriteString(`{"error":"unavailable"}` + "\n")
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(body.Bytes())
 }

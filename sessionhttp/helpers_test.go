@@ -57,6 +57,8 @@ func (f failingStore) RevokeMember(context.Context, string) (int, error) { retur
 //	/signin             POST member_id: SignIn -> 204
 //	/logout             Logout
 //	/logout-everywhere  LogoutEverywhere
+//	IntrospectPath      Introspect
+//	PortalUserPath      PortalUser
 //
 // Every response is checked by do: no token outside a Set-Cookie header,
 // every Set-Cookie with the expected attributes, and every authenticated
@@ -151,6 +153,8 @@ func (e *env) handler(st sessionstore.Store, opts *sessionhttp.Options) http.Han
 	})
 	mux.Handle("/logout", auth.Logout())
 	mux.Handle("/logout-everywhere", auth.LogoutEverywhere())
+	mux.Handle(sessionhttp.IntrospectPath, auth.Introspect())
+	mux.Handle(sessionhttp.PortalUserPath, auth.PortalUser())
 	return mux
 }
 

@@ -134,9 +134,9 @@ func Middleware(store sessionstore.Store, opts *Options) func(http.Handler) http
 // a stale cookie still succeeds.
 func (a *Auth) Required(next http.Handler) http.Handler {
 	if h, ok := next.(*signOut); ok && !h.everywhere {
-		return a.serve(true, next)
+		return a.serve(modeOptional, next)
 	}
-	return a.serve(false, next)
+	return a.serve(modeRequired, next)
 }
 
 // Optional returns next behind optional authentication: as Required, except
@@ -144,7 +144,7 @@ func (a *Auth) Required(next http.Handler) http.Handler {
 // cleared), reaches next unauthenticated (FromContext reports false). A bad
 // bearer token or portal link is still refused, and a store failure is
 // still 503.
-func (a *Auth) Optional(next http.Handler) http.Handler { return a.serve(true, next) }
+func (a *Auth) Optional(next http.Handler) http.Handler { return a.serve(modeOptional, next) }
 
 // Role returns middleware that lets through, as Required does, only
 // members with one of roles (see RequireRole).
@@ -179,16 +179,37 @@ func FromContext(ctx context.Context) (*sessionstore.MemberSession, bool) {
 	return s, s != nil
 }
 
-func (a *Auth) serve(optional bool, next http.Handler) http.Handler {
+// mode is how serve authenticates a request.
+type mode int
+
+const (
+	// modeRequired refuses a request without a live session (Required).
+	modeRequired mode = iota
+	// modeOptional lets a request without a token through (Optional).
+	modeOptional
+	// modeAPI is modeRequired for a JSON API endpoint: the token comes from
+	// the Authorization header only (a portal link or a cookie is not
+	// read), and failures are answered by failAPI, never by a redirect or
+	// the ErrorHandler.
+	modeAPI
+)
+
+// serve returns next behind authentication in mode m.
+func (a *Auth) serve(m mode, next http.Handler) http.Handler {
+	optional := m == modeOptional
+	fail := a.fail
+	if m == modeAPI {
+		fail = a.failAPI
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pass := func(v *ctxValue) {
 			v.auth = a
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, v)))
 		}
-		if !a.allowCaching {
+		if !a.allowCaching && m != modeAPI {
 			w.Header().Add("Vary", "Cookie")
 		}
-		tok, src := a.token(r)
+		tok, src := a.token(r, m == modeAPI)
 		if src == SourceLink {
 			// The URL carries a credential: keep it out of caches and
 			// out of the Referer of anything this response loads.
@@ -200,7 +221,7 @@ func (a *Auth) serve(optional bool, next http.Handler) http.Handler {
 				pass(&ctxValue{})
 				return
 			}
-			a.fail(w, r, &Error{Code: CodeMissingToken, Err: ErrMissingToken})
+			fail(w, r, &Error{Code: CodeMissingToken, Err: ErrMissingToken})
 			return
 		}
 
@@ -226,7 +247,7 @@ func (a *Auth) serve(optional bool, next http.Handler) http.Handler {
 					return
 				}
 			}
-			a.fail(w, r, e)
+			fail(w, r, e)
 			return
 		}
 
@@ -244,10 +265,10 @@ func (a *Auth) serve(optional bool, next http.Handler) http.Handler {
 }
 
 // token returns the request's token and where it came from: a bearer
-// header, then a portal link (on GET and HEAD, and on the POST of a
-// confirmed switch, see exchange), then the cookie. A source with an empty
-// token is a malformed one (such as "Bearer " alone).
-func (a *Auth) token(r *http.Request) (string, Source) {
+// header, then (unless bearerOnly) a portal link (on GET and HEAD, and on
+// the POST of a confirmed switch, see exchange), then the cookie. A source
+// with an empty token is a malformed one (such as "Bearer " alone).
+func (a *Auth) token(r *http.Request, bearerOnly bool) (string, Source) {
 	if auths := r.Header.Values("Authorization"); len(auths) > 0 {
 		scheme, rest, _ := strings.Cut(auths[0], " ")
 		if strings.EqualFold(scheme, "Bearer") {
@@ -257,6 +278,9 @@ func (a *Auth) token(r *http.Request) (string, Source) {
 			return strings.TrimSpace(rest), SourceHeader
 		}
 		// Another scheme (Basic, ...) belongs to someone else: ignore it.
+	}
+	if bearerOnly {
+		return "", SourceNone
 	}
 	if (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPost) && strings.Contains(r.URL.RawQuery, TokenParam) {
 		if vals, ok := r.URL.Query()[TokenParam]; ok {
@@ -280,20 +304,35 @@ func (a *Auth) cookieToken(r *http.Request) string {
 	return ""
 }
 
-// fail answers a failed request through the error handler.
+// fail answers a failed request through the error handler, or with a
+// redirect to Options.SignInURL (see toSignIn).
 func (a *Auth) fail(w http.ResponseWriter, r *http.Request, e *Error) {
-	if a.observer != nil {
-		a.observer.Observe(r.Context(), sessionstore.Event{Kind: sessionstore.EventRefused,
-			Code: e.Code, Status: e.StatusCode(), Source: string(e.Source), Err: e.Err})
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	a.refused(w, r, e)
 	if a.toSignIn(r, e) {
 		w.Header().Set("Location", a.signInURL)
 		w.WriteHeader(http.StatusSeeOther)
 		return
 	}
 	a.errorHandler(w, r, e)
+}
+
+// failAPI answers a failed request to an API endpoint (modeAPI) with
+// writeAPIError: always JSON, whatever Options.ErrorHandler and
+// Options.SignInURL say.
+func (a *Auth) failAPI(w http.ResponseWriter, r *http.Request, e *Error) {
+	a.refused(w, r, e)
+	writeAPIError(w, e)
+}
+
+// refused reports a refusal to the observer and keeps the answer out of
+// caches and out of the Referer of anything it loads.
+func (a *Auth) refused(w http.ResponseWriter, r *http.Request, e *Error) {
+	if a.observer != nil {
+		a.observer.Observe(r.Context(), sessionstore.Event{Kind: sessionstore.EventRefused,
+			Code: e.Code, Status: e.StatusCode(), Source: string(e.Source), Err: e.Err})
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
 }
 
 // toSignIn reports whether e, refusing a browser's page, is answered by a

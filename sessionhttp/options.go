@@ -69,7 +69,8 @@ type Options struct {
 	AllowCaching bool
 
 	// ErrorHandler, when set, replaces WriteError as the responder for
-	// every failure. err is an *Error: use Code or errors.As to tell the
+	// every failure, except those of Introspect and PortalUser, which
+	// always answer JSON in the shape of Polar's errors. err is an *Error: use Code or errors.As to tell the
 	// cases apart. Headers the middleware has set (the cookie being cleared,
 	// Cache-Control, Referrer-Policy, Allow) are already in w.Header().
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
@@ -78,8 +79,9 @@ type Options struct {
 	// See Other) instead of the 401 a page would otherwise answer: a
 	// request whose Accept header prefers HTML, with no token or with a
 	// cookie whose session is gone, and one refused by RequireRecentSignIn.
-	// Bearer requests and portal links are answered as without it. "" means
-	// every such request gets the error handler's answer.
+	// Bearer requests, portal links, Introspect and PortalUser are answered
+	// as without it. "" means every such request gets the error
+	// handler's answer.
 	SignInURL string
 
 	// SignedOutURL is where Logout (and LogoutEverywhere, unless

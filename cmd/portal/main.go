@@ -9,6 +9,10 @@
 // and prints them, and serves:
 //
 //	POST /v1/member-sessions/         create a session (admin key as bearer)
+//	GET  /v1/customer-portal/customer-session/introspect
+//	                                  the session's expiry and return URL (its token as bearer)
+//	GET  /v1/customer-portal/customer-session/user
+//	                                  the session's member (its token as bearer)
 //	GET  /portal                      the signed-in member's account
 //	GET  /portal/team                 the team's sessions (owners of teams)
 //	POST /portal/team/revoke          revoke one of them (owners)

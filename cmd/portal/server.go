@@ -183,6 +183,11 @@ func (s *server) routes() (http.Handler, error) {
 	// authError, with Allow).
 	mux.Handle("/portal/logout", auth.Logout())
 	mux.Handle("/portal/logout-everywhere", auth.LogoutEverywhere())
+	// Polar's customer-session API, for API clients such as Polar's SDK:
+	// the member session token as a bearer token, JSON answers and errors
+	// (the handlers answer other methods themselves, 405 in JSON).
+	mux.Handle(sessionhttp.IntrospectPath, auth.Introspect())
+	mux.Handle(sessionhttp.PortalUserPath, auth.PortalUser())
 	mux.Handle("/portal/signed-out", s.only(http.MethodGet, http.HandlerFunc(s.signedOutPage)))
 	if s.metrics != nil {
 		mux.Handle("/metrics", s.only(http.MethodGet, s.metrics))
