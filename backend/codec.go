@@ -22,7 +22,7 @@ import (
 // bytes; every "time" is a zigzag varint of Unix microseconds, decoded as
 // UTC; "?" marks a field present only when its flag bit is set):
 //
-//	version      byte = 3
+//	version      byte = 4
 //	flags        uvarint, the presence bits below
 //	ID           str
 //	TokenHash    len(token.Hash) raw bytes
