@@ -176,13 +176,19 @@ type Backend interface {
 	// Edit with the Inserts and Edits of its member and customer. It is
 	// ErrNotFound when from is no longer stored (another Rehash moved it,
 	// or it was removed). A record that cannot be decoded is an error
-	// wrapping sessionstore.ErrCorrupt, and stays where it is.
-	Rehash(ctx context.Context, from, to token.Hash) (*Record, error)
+	// wrapping sessionstore.ErrCorrupt, and stays where it is. route is
+	// the token's route, as for Find.
+	Rehash(ctx context.Context, from, to token.Hash, route Route) (*Record, error)
 
 	// Find returns the record with this token hash, or ErrNotFound. A
 	// stored record that cannot be decoded is an error wrapping
-	// sessionstore.ErrCorrupt.
-	Find(ctx context.Context, h token.Hash) (*Record, error)
+	// sessionstore.ErrCorrupt. route is the route the token carries
+	// (TokenRoute): RouteOf the record's customer ID for every token the
+	// engine made since routes exist, anything (NoRoute included) for
+	// older ones. A backend that places records by route looks there, and
+	// where it kept records before routes; others ignore it. It is only a
+	// hint: a record is found only when its token hash matches.
+	Find(ctx context.Context, h token.Hash, route Route) (*Record, error)
 
 	// Select returns the records of one ID, member or customer, in any
 	// order; an empty slice when there are none. A stored record that

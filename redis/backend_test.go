@@ -139,7 +139,7 @@ func TestBackendKeyLayoutAndTTL(t *testing.T) {
 	if s := c.ZScore(bg, tag+"exp", h).Val(); int64(s) != now.Add(10*time.Hour).UnixMicro() {
 		t.Errorf("expiry score after extend %v", s)
 	}
-	back, err := b.Find(bg, r.TokenHash)
+	back, err := b.Find(bg, r.TokenHash, backend.RouteOf(r.CustomerID()))
 	if err != nil || !back.ExpiresAt.Equal(now.Add(10*time.Hour)) || !back.ModifiedAt.Equal(now) {
 		t.Errorf("Find after extend = %+v, %v", back, err)
 	}
@@ -350,7 +350,7 @@ func TestBackendPurgeKeepsExtended(t *testing.T) {
 	if n != 0 || err != nil {
 		t.Errorf("purge of an extended record = %d, %v", n, err)
 	}
-	if _, err := b.Find(bg, r.TokenHash); err != nil {
+	if _, err := b.Find(bg, r.TokenHash, backend.RouteOf(r.CustomerID())); err != nil {
 		t.Errorf("extended record gone: %v", err)
 	}
 }
@@ -404,7 +404,7 @@ func TestBackendCorrupt(t *testing.T) {
 	c.Set(bg, wk, "not a hash", 0)
 
 	for _, r := range []*backend.Record{bad, wrong} {
-		if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrCorrupt) {
+		if _, err := b.Find(bg, r.TokenHash, backend.RouteOf(r.CustomerID())); !errors.Is(err, sessionstore.ErrCorrupt) {
 			t.Errorf("Find(corrupt) = %v, want ErrCorrupt", err)
 		}
 		got, err := b.Select(bg, sel(backend.IndexID, r.ID))
@@ -484,7 +484,7 @@ func TestBackendContextCanceled(t *testing.T) {
 	if err := b.Insert(ctx, r, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("Insert(canceled) = %v", err)
 	}
-	if _, err := b.Find(ctx, r.TokenHash); !errors.Is(err, context.Canceled) {
+	if _, err := b.Find(ctx, r.TokenHash, backend.RouteOf(r.CustomerID())); !errors.Is(err, context.Canceled) {
 		t.Errorf("Find(canceled) = %v", err)
 	}
 }

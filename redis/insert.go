@@ -162,7 +162,7 @@ func (b *storage) insertAdmitting(ctx context.Context, rec *backend.Record, ks [
 // again with the record as that write left it, so no write is undone.
 // Changing the member and customer sets aborts any Edit of them in flight,
 // which then runs again and sees the record under its new hash.
-func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (*backend.Record, error) {
+func (b *storage) Rehash(ctx context.Context, from, to token.Hash, _ backend.Route) (*backend.Record, error) {
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
 	}

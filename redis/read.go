@@ -17,7 +17,7 @@ import (
 const readBatch = 512
 
 // Find implements backend.Backend: one HGET.
-func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
+func (b *storage) Find(ctx context.Context, h token.Hash, _ backend.Route) (*backend.Record, error) {
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
 	}
