@@ -1,10 +1,6 @@
 package backend
 
-import (
-	"hash/fnv"
-
-	"github.com/memberkit/sessionstore/token"
-)
+import "github.com/memberkit/sessionstore/token"
 
 // Route is where a backend that spreads records over shards keeps a
 // record: the route of its customer, RouteOf(customerID). The engine writes
@@ -28,9 +24,12 @@ const NoRoute Route = -1
 // to routes; a backend that places other keys (a member's) by route uses
 // it too.
 func RouteOf(key string) Route {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(key))
-	return Route(h.Sum32() % RouteCount)
+	const offset, prime = 2166136261, 16777619 // FNV-1a, 32 bits
+	h := uint32(offset)
+	for i := range len(key) {
+		h = (h ^ uint32(key[i])) * prime
+	}
+	return Route(h % RouteCount)
 }
 
 // TokenRoute returns the route carried by tok, a token that passed

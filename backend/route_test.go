@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"hash/fnv"
 	"testing"
 
 	"github.com/google/uuid"
@@ -76,6 +77,16 @@ func TestRouteOfSpreads(t *testing.T) {
 	for r, c := range count {
 		if c > 3*n/RouteCount || c == 0 {
 			t.Fatalf("route %d holds %d of %d keys", r, c, n)
+		}
+	}
+}
+
+func TestRouteOfIsFNV1a(t *testing.T) {
+	for _, key := range []string{"", "a", "cus_42", "0b8d2c7e-1f3a-4e4b-9c1d-2a3b4c5d6e7f"} {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(key))
+		if got, want := RouteOf(key), Route(h.Sum32()%RouteCount); got != want {
+			t.Errorf("RouteOf(%q) = %d, want %d", key, got, want)
 		}
 	}
 }

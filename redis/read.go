@@ -23,42 +23,52 @@ func (b *storage) Find(ctx context.Context, h token.Hash, route backend.Route) (
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
 	}
+	hx := h.String()
+	if !b.routed() {
+		return found(b.c.HGet(ctx, b.k.record(hx), fieldData), hx)
+	}
 	places, err := b.routePlaces(ctx, route)
 	if err != nil {
 		return nil, opError("find", err)
 	}
-	hx := h.String()
-	cmds := make([]*goredis.StringCmd, len(places))
 	switch len(places) {
 	case 0:
 		return nil, sessionstore.ErrNotFound
 	case 1:
-		cmds[0] = b.c.HGet(ctx, places[0].record(hx), fieldData)
-	default:
-		_, _ = b.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
-			for i, k := range places {
-				cmds[i] = p.HGet(ctx, k.record(hx), fieldData)
-			}
-			return nil
-		})
+		return found(b.c.HGet(ctx, places[0].record(hx), fieldData), hx)
 	}
+	cmds := make([]*goredis.StringCmd, len(places))
+	_, _ = b.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, k := range places {
+			cmds[i] = p.HGet(ctx, k.record(hx), fieldData)
+		}
+		return nil
+	})
 	for _, cmd := range cmds {
-		data, err := cmd.Bytes()
-		switch {
-		case errors.Is(err, goredis.Nil):
-			continue
-		case isWrongType(err):
-			return nil, corrupt("find", err)
-		case err != nil:
-			return nil, opError("find", err)
+		if r, err := found(cmd, hx); !errors.Is(err, sessionstore.ErrNotFound) {
+			return r, err
 		}
-		r, err := decode(data, hx)
-		if err != nil {
-			return nil, corrupt("find", err)
-		}
-		return r, nil
 	}
 	return nil, sessionstore.ErrNotFound
+}
+
+// found returns the record that cmd, an HGET of the data of the record
+// stored under hx, read.
+func found(cmd *goredis.StringCmd, hx string) (*backend.Record, error) {
+	data, err := cmd.Bytes()
+	switch {
+	case errors.Is(err, goredis.Nil):
+		return nil, sessionstore.ErrNotFound
+	case isWrongType(err):
+		return nil, corrupt("find", err)
+	case err != nil:
+		return nil, opError("find", err)
+	}
+	r, err := decode(data, hx)
+	if err != nil {
+		return nil, corrupt("find", err)
+	}
+	return r, nil
 }
 
 // Select implements backend.Backend. By ID it reads the ID key and the
