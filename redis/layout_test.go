@@ -152,3 +152,87 @@ func TestLegacySessionsOnCluster(t *testing.T) {
 		}
 	}
 }
+
+// TestRoutedPurgeWalksPlaces checks DeleteExpired in the routed layout
+// with expired sessions in many places: every call removes at most limit,
+// a call that removes fewer has left nothing expired, and live sessions
+// stay.
+func TestRoutedPurgeWalksPlaces(t *testing.T) {
+	c := client(t)
+	clk := storetest.NewClock(farStart)
+	b := newStorageLayout(c, testPrefix(t, c), sessionstore.Options{Now: clk.Now}, true)
+	const expired, live, limit = 50, 5, 8
+	places := map[string]bool{}
+	for i := range expired + live {
+		cu := testCustomer(i)
+		ttl := time.Minute
+		if i >= expired {
+			ttl = time.Hour
+		}
+		r := newRecord(testMember(cu, 0), cu, clk.Now(), ttl)
+		if err := b.Insert(bg, r, nil); err != nil {
+			t.Fatal(err)
+		}
+		places[b.placeOf(cu.ID).tag] = true
+	}
+	if len(places) < expired/2 {
+		t.Fatalf("the sessions are in %d places only", len(places))
+	}
+	clk.Advance(2 * time.Minute)
+	total := 0
+	for calls := 1; ; calls++ {
+		n, err := b.DeleteExpired(bg, clk.Now(), limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > limit {
+			t.Fatalf("call %d removed %d, more than the limit %d", calls, n, limit)
+		}
+		total += n
+		if n < limit {
+			break
+		}
+		if calls > expired {
+			t.Fatal("DeleteExpired does not end")
+		}
+	}
+	if total != expired {
+		t.Fatalf("removed %d, want %d", total, expired)
+	}
+	checkConsistent(t, b, c, b.k.tag[1:len(b.k.tag)-1])
+	if n, err := b.DeleteExpired(bg, clk.Now(), limit); n != 0 || err != nil {
+		t.Fatalf("another DeleteExpired = %d, %v", n, err)
+	}
+}
+
+// TestRoutedMemberOfTwoCustomers checks a member ID found under two
+// customers, which the engine allows: member-wide calls see and act on
+// its sessions in both customers' places.
+func TestRoutedMemberOfTwoCustomers(t *testing.T) {
+	c := client(t)
+	s := newLayoutStore(t, c, testPrefix(t, c), true, sessionstore.Options{SweepInterval: -1})
+	p1, p2 := createParams(1, 0), createParams(2, 0)
+	for n := 3; backend.RouteOf(p2.Customer.ID) == backend.RouteOf(p1.Customer.ID); n++ {
+		p2 = createParams(n, 0)
+	}
+	p2.Member.ID = p1.Member.ID
+	var toks []string
+	for _, p := range []sessionstore.CreateParams{p1, p2} {
+		ses, err := s.Create(bg, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks = append(toks, ses.Token)
+	}
+	if got, err := s.ListByMember(bg, p1.Member.ID); err != nil || len(got) != 2 {
+		t.Fatalf("ListByMember = %d sessions, %v; want 2", len(got), err)
+	}
+	if n, err := s.RevokeMember(bg, p1.Member.ID); err != nil || n != 2 {
+		t.Fatalf("RevokeMember = %d, %v; want 2", n, err)
+	}
+	for _, tok := range toks {
+		if _, err := s.Lookup(bg, tok); !errors.Is(err, sessionstore.ErrNotFound) {
+			t.Fatalf("Lookup after RevokeMember = %v", err)
+		}
+	}
+}
