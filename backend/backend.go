@@ -166,7 +166,10 @@ type Backend interface {
 	// concurrent Insert or Edit of that member, and an Edit by ID or a
 	// Rehash of any of the records Evict saw, is ordered before or after
 	// the whole step, so Evict's view is never stale when the step commits.
-	// An error from Evict aborts the Insert with nothing written.
+	// An error from Evict aborts the Insert with nothing written. rec's ID
+	// carries the route of its customer (IDRoute(rec.ID) ==
+	// RouteOf(rec.CustomerID())), as the engine makes IDs; a backend that
+	// places records by route may refuse a record whose ID does not.
 	Insert(ctx context.Context, rec *Record, admit *Admission) error
 
 	// Rehash moves the record stored under the token hash from to the hash
