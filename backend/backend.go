@@ -166,7 +166,10 @@ type Backend interface {
 	// concurrent Insert or Edit of that member, and an Edit by ID or a
 	// Rehash of any of the records Evict saw, is ordered before or after
 	// the whole step, so Evict's view is never stale when the step commits.
-	// An error from Evict aborts the Insert with nothing written.
+	// An error from Evict aborts the Insert with nothing written. rec's ID
+	// carries the route of its customer (IDRoute(rec.ID) ==
+	// RouteOf(rec.CustomerID())), as the engine makes IDs; a backend that
+	// places records by route may refuse a record whose ID does not.
 	Insert(ctx context.Context, rec *Record, admit *Admission) error
 
 	// Rehash moves the record stored under the token hash from to the hash
@@ -176,13 +179,19 @@ type Backend interface {
 	// Edit with the Inserts and Edits of its member and customer. It is
 	// ErrNotFound when from is no longer stored (another Rehash moved it,
 	// or it was removed). A record that cannot be decoded is an error
-	// wrapping sessionstore.ErrCorrupt, and stays where it is.
-	Rehash(ctx context.Context, from, to token.Hash) (*Record, error)
+	// wrapping sessionstore.ErrCorrupt, and stays where it is. route is
+	// the token's route, as for Find.
+	Rehash(ctx context.Context, from, to token.Hash, route Route) (*Record, error)
 
 	// Find returns the record with this token hash, or ErrNotFound. A
 	// stored record that cannot be decoded is an error wrapping
-	// sessionstore.ErrCorrupt.
-	Find(ctx context.Context, h token.Hash) (*Record, error)
+	// sessionstore.ErrCorrupt. route is the route the token carries
+	// (TokenRoute): RouteOf the record's customer ID for every token the
+	// engine made since routes exist, anything (NoRoute included) for
+	// older ones. A backend that places records by route looks there, and
+	// where it kept records before routes; others ignore it. It is only a
+	// hint: a record is found only when its token hash matches.
+	Find(ctx context.Context, h token.Hash, route Route) (*Record, error)
 
 	// Select returns the records of one ID, member or customer, in any
 	// order; an empty slice when there are none. A stored record that

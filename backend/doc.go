@@ -60,6 +60,12 @@
 //     wait behind a purge. A backend sets its batch size by implementing
 //     PurgeBatcher.
 //
+// A backend that spreads records over shards can place each record by its
+// Route, RouteOf its customer ID: the engine writes that route into every
+// token and session ID it makes, and passes a token's route to Find and
+// Rehash (IDRoute reads an ID's), so such a backend finds a record without
+// a lookup. Other backends ignore routes.
+//
 // A backend that keeps bytes rather than Go values can use the shared
 // binary encoding, Record.MarshalBinary and Record.UnmarshalBinary: it is
 // versioned, compact, sealed with a CRC-32C checksum, and rejects every

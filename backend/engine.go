@@ -185,7 +185,7 @@ func (e *engine) Create(ctx context.Context, p sessionstore.CreateParams) (*sess
 		return nil, err
 	}
 	m, c := canonMember(p.Member), canonCustomer(p.Customer)
-	tok, id, err := e.newSession()
+	tok, id, err := e.newSession(c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -219,12 +219,14 @@ func (e *engine) Create(ctx context.Context, p sessionstore.CreateParams) (*sess
 	return s, nil
 }
 
-// newSession returns the token and the ID of a new session.
-func (e *engine) newSession() (tok, id string, err error) {
-	if tok, err = token.New(e.opts.TokenPrefix); err != nil {
+// newSession returns the token and the ID of a new session of the
+// customer customerID: both carry the customer's route (see Route).
+func (e *engine) newSession(customerID string) (tok, id string, err error) {
+	r := RouteOf(customerID)
+	if tok, err = token.NewRouted(e.opts.TokenPrefix, int(r)); err != nil {
 		return "", "", err
 	}
-	if id, err = newID(); err != nil {
+	if id, err = newID(r); err != nil {
 		return "", "", err
 	}
 	return tok, id, nil

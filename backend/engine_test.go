@@ -39,10 +39,10 @@ var errBackend = errors.New("backend down")
 func (*failingBackend) Insert(context.Context, *backend.Record, *backend.Admission) error {
 	return errBackend
 }
-func (*failingBackend) Rehash(context.Context, token.Hash, token.Hash) (*backend.Record, error) {
+func (*failingBackend) Rehash(context.Context, token.Hash, token.Hash, backend.Route) (*backend.Record, error) {
 	return nil, errBackend
 }
-func (*failingBackend) Find(context.Context, token.Hash) (*backend.Record, error) {
+func (*failingBackend) Find(context.Context, token.Hash, backend.Route) (*backend.Record, error) {
 	return nil, errBackend
 }
 func (*failingBackend) Select(context.Context, backend.Selector) ([]*backend.Record, error) {

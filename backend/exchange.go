@@ -33,14 +33,18 @@ func (e *engine) Exchange(ctx context.Context, linkToken string, p sessionstore.
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	tok, id, err := e.newSession()
-	if err != nil {
-		return nil, err
-	}
+	var tok, id string
 	for attempt := 1; ; attempt++ {
 		link, now, err := e.readLink(ctx, linkToken)
 		if err != nil {
 			return nil, err
+		}
+		if tok == "" {
+			// The link's customer never changes, so the first is the route
+			// of every attempt.
+			if tok, id, err = e.newSession(link.CustomerID()); err != nil {
+				return nil, err
+			}
 		}
 		rec, err := e.device(link, id, e.hasher.Sum(tok), now, p)
 		if err != nil {

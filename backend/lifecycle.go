@@ -18,7 +18,8 @@ import (
 // current hash. The token itself never reaches an error.
 func (e *engine) find(ctx context.Context, tok string) (*Record, error) {
 	h := e.hasher.Sum(tok)
-	rec, err := e.b.Find(ctx, h)
+	route := TokenRoute(tok, e.opts.TokenPrefix)
+	rec, err := e.b.Find(ctx, h, route)
 	if len(e.prev) == 0 || !errors.Is(err, sessionstore.ErrNotFound) {
 		return rec, err
 	}
@@ -27,11 +28,11 @@ func (e *engine) find(ctx context.Context, tok string) (*Record, error) {
 		if old == h {
 			continue
 		}
-		rec, err := e.b.Rehash(ctx, old, h)
+		rec, err := e.b.Rehash(ctx, old, h, route)
 		if errors.Is(err, sessionstore.ErrNotFound) {
 			// Not stored under old: either never was, or a concurrent
 			// Lookup moved it to h just now.
-			if rec, err := e.b.Find(ctx, h); !errors.Is(err, sessionstore.ErrNotFound) {
+			if rec, err := e.b.Find(ctx, h, route); !errors.Is(err, sessionstore.ErrNotFound) {
 				return rec, err
 			}
 			continue

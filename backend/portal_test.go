@@ -20,7 +20,7 @@ func TestPortalURL(t *testing.T) {
 }
 
 func TestIsID(t *testing.T) {
-	id, err := newID()
+	id, err := newID(RouteOf("c"))
 	if err != nil {
 		t.Fatal(err)
 	}

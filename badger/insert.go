@@ -158,7 +158,7 @@ func setAll(txn *badgerdb.Txn, writes [][2][]byte) error {
 // orders it with those on its own: a concurrent commit to the record
 // retries the transaction, which then moves the record as that commit
 // left it.
-func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (_ *backend.Record, err error) {
+func (b *storage) Rehash(ctx context.Context, from, to token.Hash, _ backend.Route) (_ *backend.Record, err error) {
 	if err := b.enter(); err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // Find implements backend.Backend with one point read.
-func (b *storage) Find(ctx context.Context, h token.Hash) (_ *backend.Record, err error) {
+func (b *storage) Find(ctx context.Context, h token.Hash, _ backend.Route) (_ *backend.Record, err error) {
 	if err := b.enter(); err != nil {
 		return nil, err
 	}

@@ -94,7 +94,7 @@ func TestCloseIdempotentAndClosedErrors(t *testing.T) {
 		t.Errorf("Lookup after Close = %v", err)
 	}
 	// The backend itself refuses calls after Close too.
-	if _, err := s.b.Find(ctx, token.Hash{}); !errors.Is(err, sessionstore.ErrClosed) {
+	if _, err := s.b.Find(ctx, token.Hash{}, backend.NoRoute); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("backend Find after Close = %v", err)
 	}
 	if _, err := s.b.Select(ctx, backend.Selector{Index: backend.IndexMember, Key: "m"}); !errors.Is(err, sessionstore.ErrClosed) {

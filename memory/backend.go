@@ -103,7 +103,7 @@ func (b *storage) admitLocked(member string, admit *backend.Admission) error {
 }
 
 // Rehash implements backend.Backend: it moves the entry to its new hash.
-func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (*backend.Record, error) {
+func (b *storage) Rehash(ctx context.Context, from, to token.Hash, _ backend.Route) (*backend.Record, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -126,7 +126,7 @@ func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (*backend.Rec
 
 // Find implements backend.Backend. It reads the entry's record under the
 // lock: an Edit or a Rehash replaces that pointer under the write lock.
-func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
+func (b *storage) Find(ctx context.Context, h token.Hash, _ backend.Route) (*backend.Record, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.closed {

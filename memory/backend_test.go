@@ -38,7 +38,7 @@ func TestFindDuringEdit(t *testing.T) {
 		}
 	}()
 	for range 200 {
-		got, err := b.Find(ctx, rec.TokenHash)
+		got, err := b.Find(ctx, rec.TokenHash, backend.RouteOf(rec.CustomerID()))
 		if err != nil || got.ID != rec.ID {
 			t.Fatalf("Find: %v", err)
 		}

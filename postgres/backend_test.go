@@ -157,10 +157,10 @@ func TestInsertWaitsForGroupEdit(t *testing.T) {
 			if err := <-inserted; err != nil {
 				t.Fatalf("Insert after the edit: %v", err)
 			}
-			if _, err := a.Find(bg, old.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
+			if _, err := a.Find(bg, old.TokenHash, backend.RouteOf(old.CustomerID())); !errors.Is(err, sessionstore.ErrNotFound) {
 				t.Errorf("Find(deleted) = %v", err)
 			}
-			if _, err := a.Find(bg, fresh.TokenHash); err != nil {
+			if _, err := a.Find(bg, fresh.TokenHash, backend.RouteOf(fresh.CustomerID())); err != nil {
 				t.Errorf("Find(inserted after the edit) = %v", err)
 			}
 		})
@@ -195,7 +195,7 @@ func TestPurgeSkipsLockedRows(t *testing.T) {
 	// hanging; they must not wait at all.
 	ctx, cancel := context.WithTimeout(bg, 30*time.Second)
 	defer cancel()
-	if _, err := b.Find(ctx, recs[0].TokenHash); err != nil {
+	if _, err := b.Find(ctx, recs[0].TokenHash, backend.RouteOf(recs[0].CustomerID())); err != nil {
 		t.Fatalf("Find of a locked row: %v", err)
 	}
 	cutoff := now.Add(2 * time.Minute)
@@ -306,7 +306,7 @@ func TestBackendCorrupt(t *testing.T) {
 	}
 	damage(bad)
 	damage(old)
-	if _, err := b.Find(bg, bad.TokenHash); !errors.Is(err, sessionstore.ErrCorrupt) {
+	if _, err := b.Find(bg, bad.TokenHash, backend.RouteOf(bad.CustomerID())); !errors.Is(err, sessionstore.ErrCorrupt) {
 		t.Errorf("Find(corrupt) = %v, want ErrCorrupt", err)
 	}
 	stub := func(what string, got []*backend.Record, err error) {
@@ -349,7 +349,7 @@ func TestBackendCorrupt(t *testing.T) {
 	if err != nil || len(changes) != 1 || changes[0].Old.TokenHash != bad.TokenHash || changes[0].New != nil {
 		t.Fatalf("Edit deleting the stub = %v, %v", changes, err)
 	}
-	if _, err := b.Find(bg, bad.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
+	if _, err := b.Find(bg, bad.TokenHash, backend.RouteOf(bad.CustomerID())); !errors.Is(err, sessionstore.ErrNotFound) {
 		t.Errorf("Find(deleted stub) = %v, want ErrNotFound", err)
 	}
 	// The purge removes the other corrupt record once expired: it reads
@@ -373,7 +373,7 @@ func TestBackendClosed(t *testing.T) {
 	if err := b.Insert(bg, r, nil); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("Insert after Close = %v", err)
 	}
-	if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrClosed) {
+	if _, err := b.Find(bg, r.TokenHash, backend.RouteOf(r.CustomerID())); !errors.Is(err, sessionstore.ErrClosed) {
 		t.Errorf("Find after Close = %v", err)
 	}
 	if _, err := b.Select(bg, sel(backend.IndexID, r.ID)); !errors.Is(err, sessionstore.ErrClosed) {

@@ -128,7 +128,7 @@ func insertArgs(rec *backend.Record, data []byte) []any {
 // rows they read: an edit that locked the row first commits before the
 // read here, which sees what it wrote; one that reads it later finds it
 // under the new hash.
-func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (*backend.Record, error) {
+func (b *storage) Rehash(ctx context.Context, from, to token.Hash, _ backend.Route) (*backend.Record, error) {
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
 	}

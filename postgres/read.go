@@ -16,7 +16,7 @@ import (
 // Find implements backend.Backend: one SELECT by the primary key, which
 // reads the key columns with the record so that a record that disagrees
 // with them is ErrCorrupt.
-func (b *storage) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
+func (b *storage) Find(ctx context.Context, h token.Hash, _ backend.Route) (*backend.Record, error) {
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -139,7 +141,7 @@ func TestBackendKeyLayoutAndTTL(t *testing.T) {
 	if s := c.ZScore(bg, tag+"exp", h).Val(); int64(s) != now.Add(10*time.Hour).UnixMicro() {
 		t.Errorf("expiry score after extend %v", s)
 	}
-	back, err := b.Find(bg, r.TokenHash)
+	back, err := b.Find(bg, r.TokenHash, backend.RouteOf(r.CustomerID()))
 	if err != nil || !back.ExpiresAt.Equal(now.Add(10*time.Hour)) || !back.ModifiedAt.Equal(now) {
 		t.Errorf("Find after extend = %+v, %v", back, err)
 	}
@@ -346,11 +348,11 @@ func TestBackendPurgeKeepsExtended(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := b.purge(bg, now.Add(2*time.Minute), []string{r.TokenHash.String()})
+	n, err := b.purge(bg, now.Add(2*time.Minute), picked{{b.k, []string{r.TokenHash.String()}}})
 	if n != 0 || err != nil {
 		t.Errorf("purge of an extended record = %d, %v", n, err)
 	}
-	if _, err := b.Find(bg, r.TokenHash); err != nil {
+	if _, err := b.Find(bg, r.TokenHash, backend.RouteOf(r.CustomerID())); err != nil {
 		t.Errorf("extended record gone: %v", err)
 	}
 }
@@ -404,7 +406,7 @@ func TestBackendCorrupt(t *testing.T) {
 	c.Set(bg, wk, "not a hash", 0)
 
 	for _, r := range []*backend.Record{bad, wrong} {
-		if _, err := b.Find(bg, r.TokenHash); !errors.Is(err, sessionstore.ErrCorrupt) {
+		if _, err := b.Find(bg, r.TokenHash, backend.RouteOf(r.CustomerID())); !errors.Is(err, sessionstore.ErrCorrupt) {
 			t.Errorf("Find(corrupt) = %v, want ErrCorrupt", err)
 		}
 		got, err := b.Select(bg, sel(backend.IndexID, r.ID))
@@ -484,7 +486,7 @@ func TestBackendContextCanceled(t *testing.T) {
 	if err := b.Insert(ctx, r, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("Insert(canceled) = %v", err)
 	}
-	if _, err := b.Find(ctx, r.TokenHash); !errors.Is(err, context.Canceled) {
+	if _, err := b.Find(ctx, r.TokenHash, backend.RouteOf(r.CustomerID())); !errors.Is(err, context.Canceled) {
 		t.Errorf("Find(canceled) = %v", err)
 	}
 }
@@ -551,15 +553,23 @@ func TestBackendConcurrentEditsKeepIndexesConsistent(t *testing.T) {
 }
 
 // checkConsistent checks that every record has its ID key, set entries and
-// expiry entry with the right score, and that every index entry has its
+// expiry entry with the right score in its own place (the keys with its
+// hash tag), that in the routed layout its place is its customer's route
+// and its member's owner set names it, and that every index entry has its
 // record.
 func checkConsistent(t *testing.T, b *storage, c goredis.UniversalClient, prefix string) {
 	t.Helper()
-	tag := "{" + prefix + "}"
-	records := map[string]*backend.Record{}
-	for _, k := range scanKeys(t, bg, c, prefix) {
-		if len(k) > len(tag)+2 && k[len(tag):len(tag)+2] == "s:" {
-			h := k[len(tag)+2:]
+	split := func(k string) (tag, body string) {
+		i := strings.IndexByte(k, '}')
+		return k[:i+1], k[i+1:]
+	}
+	type placed struct{ tag, h string }
+	records := map[placed]*backend.Record{}
+	all := scanKeys(t, bg, c, prefix)
+	for _, k := range all {
+		tag, body := split(k)
+		if strings.HasPrefix(body, "s:") {
+			h := body[2:]
 			data, err := c.HGet(bg, k, fieldData).Bytes()
 			if err != nil {
 				t.Fatal(err)
@@ -568,10 +578,20 @@ func checkConsistent(t *testing.T, b *storage, c goredis.UniversalClient, prefix
 			if err != nil {
 				t.Fatal(err)
 			}
-			records[h] = r
+			records[placed{tag, h}] = r
 		}
 	}
-	for h, r := range records {
+	for p, r := range records {
+		tag, h := p.tag, p.h
+		if b.routed() {
+			if want := b.placeOf(r.CustomerID()).tag; tag != want {
+				t.Errorf("record %s in %s, want %s", r.ID, tag, want)
+			}
+			own := b.placeOf(r.MemberID()).owner(r.MemberID())
+			if !c.SIsMember(bg, own, strconv.Itoa(int(backend.RouteOf(r.CustomerID())))).Val() {
+				t.Errorf("record %s: owner set %s does not name its route", r.ID, own)
+			}
+		}
 		if c.Get(bg, tag+"id:"+r.ID).Val() != h {
 			t.Errorf("record %s: ID key missing", r.ID)
 		}
@@ -582,18 +602,19 @@ func checkConsistent(t *testing.T, b *storage, c goredis.UniversalClient, prefix
 			t.Errorf("record %s: expiry entry %v, %v; want %d", r.ID, s, err, r.ExpiresAt.UnixMicro())
 		}
 	}
-	for _, k := range scanKeys(t, bg, c, prefix) {
+	for _, k := range all {
+		tag, body := split(k)
 		var entries []string
 		switch {
-		case k == tag+"exp":
+		case body == "exp":
 			entries = c.ZRange(bg, k, 0, -1).Val()
-		case len(k) > len(tag)+4 && (k[len(tag):len(tag)+4] == "mem:" || k[len(tag):len(tag)+4] == "cus:"):
+		case strings.HasPrefix(body, "mem:") || strings.HasPrefix(body, "cus:"):
 			entries = c.SMembers(bg, k).Val()
-		case len(k) > len(tag)+3 && k[len(tag):len(tag)+3] == "id:":
+		case strings.HasPrefix(body, "id:"):
 			entries = []string{c.Get(bg, k).Val()}
 		}
 		for _, h := range entries {
-			if records[h] == nil {
+			if records[placed{tag, h}] == nil {
 				t.Errorf("%s refers to a record that is gone", k)
 			}
 		}

@@ -68,16 +68,59 @@ func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.Edi
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
 	}
+	var (
+		places []keys
+		err    error
+	)
+	switch sel.Index {
+	case backend.IndexID:
+		places, err = b.routePlaces(ctx, backend.IDRoute(sel.Key))
+	case backend.IndexMember:
+		places, err = b.memberPlaces(ctx, sel.Key)
+	case backend.IndexCustomer:
+		places, err = b.customerPlaces(ctx, sel.Key)
+	default:
+		return nil, opError("edit", fmt.Errorf("unknown index %d", sel.Index))
+	}
+	if errors.Is(err, sessionstore.ErrCorrupt) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, opError("edit", err)
+	}
+	if sel.Index == backend.IndexID {
+		for _, k := range places {
+			changes, err := b.editIn(ctx, k, sel, fn)
+			if !errors.Is(err, sessionstore.ErrNotFound) {
+				return changes, err
+			}
+		}
+		return nil, sessionstore.ErrNotFound
+	}
+	// A member or customer in several places (the single-tag layout beside
+	// the routed one, or a member under several customers) is edited in
+	// each, atomically in each.
+	all := []backend.Change{}
+	for _, k := range places {
+		changes, err := b.editIn(ctx, k, sel, fn)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, changes...)
+	}
+	return all, nil
+}
+
+// editIn is Edit in the place k.
+func (b *storage) editIn(ctx context.Context, k keys, sel backend.Selector, fn backend.EditFunc) ([]backend.Change, error) {
 	var watch string
 	switch sel.Index {
 	case backend.IndexID:
-		watch = b.k.id(sel.Key)
+		watch = k.id(sel.Key)
 	case backend.IndexMember:
-		watch = b.k.member(sel.Key)
-	case backend.IndexCustomer:
-		watch = b.k.customer(sel.Key)
+		watch = k.member(sel.Key)
 	default:
-		return nil, opError("edit", fmt.Errorf("unknown index %d", sel.Index))
+		watch = k.customer(sel.Key)
 	}
 	var lock, lockToken string // the group's lock, once this edit holds it
 	defer func() {
@@ -90,14 +133,14 @@ func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.Edi
 			changes []backend.Change
 			final   error // an error that ends the edit as it is
 		)
-		err := b.c.Watch(ctx, func(tx *goredis.Tx) error {
+		err := b.watch(ctx, func(tx *goredis.Tx) error {
 			var err error
-			changes, final, err = b.editAttempt(ctx, tx, sel, watch, fn)
+			changes, final, err = b.editAttempt(ctx, tx, k, sel, watch, fn)
 			if final != nil {
 				return final
 			}
 			return err
-		}, b.watchFirst(watch)...)
+		}, watch)
 		switch {
 		case final != nil:
 			return nil, final
@@ -109,7 +152,7 @@ func (b *storage) Edit(ctx context.Context, sel backend.Selector, fn backend.Edi
 			return nil, opError("edit", fmt.Errorf("gave up after %d conflicting attempts: %w", attempt, err))
 		}
 		if sel.Index != backend.IndexID && lockToken == "" {
-			lock = b.k.lock(watch)
+			lock = k.lock(watch)
 			if lockToken, err = b.lock(ctx, lock); err != nil {
 				return nil, opError("edit", err)
 			}
@@ -181,21 +224,21 @@ func backoff(ctx context.Context, attempt int) error {
 // key: the record, its ID key and its entries in the sets and the expiry
 // zset, as far as the stub names them, and its entry in the watched set of
 // a group edit in any case.
-func (b *storage) deleteStub(ctx context.Context, p goredis.Pipeliner, hx string, stub *backend.Record, watch string, sel backend.Selector) {
-	p.Del(ctx, b.k.record(hx))
+func (b *storage) deleteStub(ctx context.Context, p goredis.Pipeliner, k keys, hx string, stub *backend.Record, watch string, sel backend.Selector) {
+	p.Del(ctx, k.record(hx))
 	if stub.ID != "" {
-		p.Del(ctx, b.k.id(stub.ID))
+		p.Del(ctx, k.id(stub.ID))
 	}
 	if m := stub.MemberID(); m != "" {
-		p.SRem(ctx, b.k.member(m), hx)
+		p.SRem(ctx, k.member(m), hx)
 	}
 	if c := stub.CustomerID(); c != "" {
-		p.SRem(ctx, b.k.customer(c), hx)
+		p.SRem(ctx, k.customer(c), hx)
 	}
 	if sel.Index != backend.IndexID {
 		p.SRem(ctx, watch, hx)
 	}
-	p.ZRem(ctx, b.k.expiry(), hx)
+	p.ZRem(ctx, k.expiry(), hx)
 }
 
 // editAttempt is one attempt of Edit on tx: it WATCHes the key watch (the
@@ -203,7 +246,7 @@ func (b *storage) deleteStub(ctx context.Context, p goredis.Pipeliner, hx string
 // changes, or a final error (from fn, ErrNotFound, ErrCorrupt, a broken
 // EditFunc contract) or a Redis error, which includes TxFailedErr when a
 // watched key changed.
-func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.Selector, watch string, fn backend.EditFunc) ([]backend.Change, error, error) {
+func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, k keys, sel backend.Selector, watch string, fn backend.EditFunc) ([]backend.Change, error, error) {
 	// go-redis UNWATCHes on closing tx only what Tx.Watch sent; the WATCHes
 	// sent in pipelines here are released by the EXEC, or else by this.
 	execd := false
@@ -258,7 +301,7 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 
 	recKeys := make([]string, len(hexes))
 	for i, h := range hexes {
-		recKeys[i] = b.k.record(h)
+		recKeys[i] = k.record(h)
 	}
 	var datas []stored
 	for i := 0; i < len(hexes); i += readBatch {
@@ -266,7 +309,7 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 		if i == 0 {
 			watchRecs = recKeys
 		}
-		d, err := b.readRecords(ctx, tx, hexes[i:min(i+readBatch, len(hexes))], watchRecs...)
+		d, err := b.readRecords(ctx, tx, k, hexes[i:min(i+readBatch, len(hexes))], watchRecs...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -302,7 +345,7 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 	}
 	// Records that cannot be decoded go to fn as stubs, named by the
 	// plain fields of their hash, so that a revocation removes them too.
-	stubs, err := b.stubs(ctx, tx, sel, bad, errs)
+	stubs, err := b.stubs(ctx, tx, k, sel, bad, errs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -336,14 +379,14 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 	_, err = tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		extend := map[string]int64{} // set or zset key -> longest TTL it needs
 		for _, w := range plan {
-			rk, ik := b.k.record(w.hex), b.k.id(w.old.ID)
-			mk, ck := b.k.member(w.old.MemberID()), b.k.customer(w.old.CustomerID())
+			rk, ik := k.record(w.hex), k.id(w.old.ID)
+			mk, ck := k.member(w.old.MemberID()), k.customer(w.old.CustomerID())
 			if w.op == backend.Delete && w.old.Corrupt != nil {
-				b.deleteStub(ctx, p, w.hex, w.old, watch, sel)
+				b.deleteStub(ctx, p, k, w.hex, w.old, watch, sel)
 				continue
 			}
 			if w.op == backend.Delete {
-				b.queueDelete(ctx, p, w.hex, w.old)
+				b.queueDelete(ctx, p, k, w.hex, w.old)
 				continue
 			}
 			p.HSet(ctx, rk, fieldData, w.enc)
@@ -355,13 +398,13 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 			ttl := b.ttl(w.new.ExpiresAt)
 			p.PExpire(ctx, rk, time.Duration(ttl)*time.Millisecond)
 			p.PExpire(ctx, ik, time.Duration(ttl)*time.Millisecond)
-			p.ZAdd(ctx, b.k.expiry(), goredis.Z{Score: float64(score(w.new.ExpiresAt)), Member: w.hex})
-			for _, k := range []string{mk, ck, b.k.expiry()} {
-				extend[k] = max(extend[k], ttl)
+			p.ZAdd(ctx, k.expiry(), goredis.Z{Score: float64(score(w.new.ExpiresAt)), Member: w.hex})
+			for _, key := range []string{mk, ck, k.expiry()} {
+				extend[key] = max(extend[key], ttl)
 			}
 		}
-		for k, ttl := range extend {
-			extendScript.Eval(ctx, p, []string{k}, ttl)
+		for key, ttl := range extend {
+			extendScript.Eval(ctx, p, []string{key}, ttl)
 		}
 		for _, h := range dangling {
 			p.SRem(ctx, watch, h)
@@ -379,11 +422,11 @@ func (b *storage) editAttempt(ctx context.Context, tx *goredis.Tx, sel backend.S
 	return changes, nil, nil
 }
 
-// queueDelete queues, in p, the removal of the record stored under hex with
-// its index entries.
-func (b *storage) queueDelete(ctx context.Context, p goredis.Pipeliner, hex string, rec *backend.Record) {
-	p.Del(ctx, b.k.record(hex), b.k.id(rec.ID))
-	p.SRem(ctx, b.k.member(rec.MemberID()), hex)
-	p.SRem(ctx, b.k.customer(rec.CustomerID()), hex)
-	p.ZRem(ctx, b.k.expiry(), hex)
+// queueDelete queues, in p, the removal of the record stored under hex in
+// the place k with its index entries.
+func (b *storage) queueDelete(ctx context.Context, p goredis.Pipeliner, k keys, hex string, rec *backend.Record) {
+	p.Del(ctx, k.record(hex), k.id(rec.ID))
+	p.SRem(ctx, k.member(rec.MemberID()), hex)
+	p.SRem(ctx, k.customer(rec.CustomerID()), hex)
+	p.ZRem(ctx, k.expiry(), hex)
 }

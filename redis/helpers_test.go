@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/memberkit/sessionstore"
@@ -123,7 +124,9 @@ func scanKeys(t testing.TB, ctx context.Context, c goredis.UniversalClient, pref
 	t.Helper()
 	scan := func(ctx context.Context, c goredis.Cmdable) ([]string, error) {
 		var out []string
-		iter := c.Scan(ctx, 0, "{"+prefix+"}*", 1000).Iterator()
+		// The single-tag layout's "{prefix}..." and the routed layout's
+		// "{prefix#route}...".
+		iter := c.Scan(ctx, 0, "{"+prefix+"[}#]*", 1000).Iterator()
 		for iter.Next(ctx) {
 			out = append(out, iter.Val())
 		}
@@ -185,13 +188,12 @@ func testMember(c sessionstore.Customer, n int) sessionstore.Member {
 }
 
 // newRecord returns a record of m and c created at now, expiring after ttl,
-// with a random token hash and ID.
+// with a random token hash and a random ID that carries the customer's
+// route, as the engine makes them.
 func newRecord(m sessionstore.Member, c sessionstore.Customer, now time.Time, ttl time.Duration) *backend.Record {
 	var h token.Hash
 	_, _ = rand.Read(h[:])
-	var u [16]byte
-	_, _ = rand.Read(u[:])
-	id := fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
+	id := backend.WithRoute(uuid.NewString(), backend.RouteOf(c.ID))
 	now = now.UTC().Truncate(time.Microsecond)
 	return &backend.Record{
 		ID:        id,

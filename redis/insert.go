@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/memberkit/sessionstore"
@@ -18,21 +19,32 @@ func (b *storage) Insert(ctx context.Context, rec *backend.Record, admit *backen
 	if b.closed.Load() {
 		return sessionstore.ErrClosed
 	}
+	if err := b.checkRouted(rec); err != nil {
+		return opError("insert", err)
+	}
 	data, err := rec.MarshalBinary()
 	if err != nil {
 		return opError("insert", err)
 	}
 	ks, args := b.insertArgs(rec, data)
+	owned := !b.routed() // whether the owner set names rec's route
 	deadline := time.Now().Add(lockWait)
 	for attempt := 1; ; attempt++ {
 		if admit != nil && admit.Always() {
+			if !owned {
+				if err = b.own(ctx, rec); err != nil {
+					break
+				}
+				owned = true
+			}
 			err = b.insertAdmitting(ctx, rec, ks, append(args, 0), admit)
 		} else {
 			limit := 0
 			if admit != nil {
 				limit = admit.Limit
 			}
-			err = insertScript.Run(ctx, b.c, ks, append(args, limit)...).Err()
+			err = b.insertOwned(ctx, rec, ks, append(args, limit), !owned)
+			owned = owned || err == nil || isLocked(err) || isFull(err)
 			if isFull(err) {
 				err = b.insertAdmitting(ctx, rec, ks, append(args, 0), admit)
 			}
@@ -65,11 +77,69 @@ func (e evictError) Unwrap() error { return e.err }
 // or customer's lock: the reply insertScript would give.
 var errLocked = errors.New("LOCKED sessionstore: the member or customer is being edited")
 
+// insertOwned runs insertScript with keys ks and arguments args. With own
+// (the routed layout, until the owner set names rec's route) it adds rec's
+// route to its member's owner set in the same round trip: on a cluster
+// the two go to their nodes in parallel. Should the owner set fail where
+// the insert succeeded, the record is removed again, so that no record
+// lives that a member-wide operation cannot find.
+func (b *storage) insertOwned(ctx context.Context, rec *backend.Record, ks []string, args []any, own bool) error {
+	if !own {
+		return insertScript.Run(ctx, b.c, ks, args...).Err()
+	}
+	var owner, ins *goredis.Cmd
+	ownKeys := []string{b.placeOf(rec.MemberID()).owner(rec.MemberID())}
+	ownArgs := []any{int(backend.RouteOf(rec.CustomerID())), b.ownerTTL(rec)}
+	_, _ = b.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		owner = ownerScript.EvalSha(ctx, p, ownKeys, ownArgs...)
+		ins = insertScript.EvalSha(ctx, p, ks, args...)
+		return nil
+	})
+	if isNoScript(owner.Err()) {
+		owner = ownerScript.Run(ctx, b.c, ownKeys, ownArgs...)
+	}
+	if isNoScript(ins.Err()) {
+		ins = insertScript.Run(ctx, b.c, ks, args...)
+	}
+	if err := owner.Err(); err != nil {
+		if ins.Err() == nil {
+			b.undoInsert(ctx, rec)
+		}
+		return err
+	}
+	return ins.Err()
+}
+
+// own adds rec's route to its member's owner set.
+func (b *storage) own(ctx context.Context, rec *backend.Record) error {
+	k := b.placeOf(rec.MemberID()).owner(rec.MemberID())
+	return ownerScript.Run(ctx, b.c, []string{k}, int(backend.RouteOf(rec.CustomerID())), b.ownerTTL(rec)).Err()
+}
+
+// undoInsert removes rec, just inserted, with its index entries. It runs
+// even when ctx is done; a failure leaves rec to DeleteExpired.
+func (b *storage) undoInsert(ctx context.Context, rec *backend.Record) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	ks := b.placeOf(rec.CustomerID())
+	_, _ = b.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		b.queueDelete(ctx, p, ks, rec.TokenHash.String(), rec)
+		return nil
+	})
+}
+
+// isNoScript reports a NOSCRIPT reply to EVALSHA: the server does not
+// have the script cached.
+func isNoScript(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
+}
+
 // insertArgs returns the keys and arguments of insertScript for rec.
 func (b *storage) insertArgs(rec *backend.Record, data []byte) ([]string, []any) {
 	h := rec.TokenHash.String()
-	mk, ck := b.k.member(rec.MemberID()), b.k.customer(rec.CustomerID())
-	ks := []string{b.k.record(h), b.k.id(rec.ID), mk, ck, b.k.expiry(), b.k.lock(mk), b.k.lock(ck)}
+	k := b.placeOf(rec.CustomerID())
+	mk, ck := k.member(rec.MemberID()), k.customer(rec.CustomerID())
+	ks := []string{k.record(h), k.id(rec.ID), mk, ck, k.expiry(), k.lock(mk), k.lock(ck)}
 	return ks, []any{data, h, rec.ID, rec.MemberID(), rec.CustomerID(), b.ttl(rec.ExpiresAt), score(rec.ExpiresAt)}
 }
 
@@ -84,10 +154,14 @@ func (b *storage) insertArgs(rec *backend.Record, data []byte) ([]string, []any)
 // applied without the insert): a held lock is errLocked, for Insert to
 // wait. An error of Evict comes back as an evictError.
 func (b *storage) insertAdmitting(ctx context.Context, rec *backend.Record, ks []string, args []any, admit *backend.Admission) error {
-	mk := b.k.member(rec.MemberID())
+	k := b.placeOf(rec.CustomerID())
+	mk := ks[2]
 	locks := ks[5:7]
 	for attempt := 1; ; attempt++ {
-		err := b.c.Watch(ctx, func(tx *goredis.Tx) error {
+		err := b.watch(ctx, func(tx *goredis.Tx) error {
+			if err := tx.Watch(ctx, mk, locks[0], locks[1]).Err(); err != nil {
+				return err
+			}
 			var members *goredis.StringSliceCmd
 			var locked *goredis.IntCmd
 			if _, err := tx.Pipelined(ctx, func(p goredis.Pipeliner) error {
@@ -106,12 +180,12 @@ func (b *storage) insertAdmitting(ctx context.Context, rec *backend.Record, ks [
 			if len(hexes) > 0 {
 				recKeys := make([]string, len(hexes))
 				for i, h := range hexes {
-					recKeys[i] = b.k.record(h)
+					recKeys[i] = k.record(h)
 				}
 				if err := tx.Watch(ctx, recKeys...).Err(); err != nil {
 					return err
 				}
-				datas, err := b.readRecords(ctx, tx, hexes)
+				datas, err := b.readRecords(ctx, tx, k, hexes)
 				if err != nil {
 					return err
 				}
@@ -134,7 +208,7 @@ func (b *storage) insertAdmitting(ctx context.Context, rec *backend.Record, ks [
 			_, err = tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 				for _, r := range evict {
 					if h, ok := hexOf[r]; ok {
-						b.queueDelete(ctx, p, h, r)
+						b.queueDelete(ctx, p, k, h, r)
 						delete(hexOf, r)
 					}
 				}
@@ -142,7 +216,7 @@ func (b *storage) insertAdmitting(ctx context.Context, rec *backend.Record, ks [
 				return nil
 			})
 			return err
-		}, mk, locks[0], locks[1])
+		}, mk)
 		if !errors.Is(err, goredis.TxFailedErr) {
 			return err
 		}
@@ -161,13 +235,30 @@ func (b *storage) insertAdmitting(ctx context.Context, rec *backend.Record, ks [
 // concurrent write to the record aborts the EXEC and the attempt runs
 // again with the record as that write left it, so no write is undone.
 // Changing the member and customer sets aborts any Edit of them in flight,
-// which then runs again and sees the record under its new hash.
-func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (*backend.Record, error) {
+// which then runs again and sees the record under its new hash. It looks
+// for the record in the places of route (see routePlaces) and moves it
+// within the place it is in.
+func (b *storage) Rehash(ctx context.Context, from, to token.Hash, route backend.Route) (*backend.Record, error) {
 	if b.closed.Load() {
 		return nil, sessionstore.ErrClosed
 	}
+	places, err := b.routePlaces(ctx, route)
+	if err != nil {
+		return nil, opError("rehash", err)
+	}
+	for _, k := range places {
+		rec, err := b.rehashIn(ctx, k, from, to)
+		if !errors.Is(err, sessionstore.ErrNotFound) {
+			return rec, err
+		}
+	}
+	return nil, sessionstore.ErrNotFound
+}
+
+// rehashIn is Rehash in the place k.
+func (b *storage) rehashIn(ctx context.Context, k keys, from, to token.Hash) (*backend.Record, error) {
 	oldHex, newHex := from.String(), to.String()
-	oldKey := b.k.record(oldHex)
+	oldKey := k.record(oldHex)
 	for attempt := 1; ; attempt++ {
 		var moved *backend.Record
 		err := b.c.Watch(ctx, func(tx *goredis.Tx) error {
@@ -190,8 +281,8 @@ func (b *storage) Rehash(ctx context.Context, from, to token.Hash) (*backend.Rec
 			if err != nil {
 				return err
 			}
-			ks := []string{oldKey, b.k.record(newHex), b.k.id(next.ID),
-				b.k.member(next.MemberID()), b.k.customer(next.CustomerID()), b.k.expiry()}
+			ks := []string{oldKey, k.record(newHex), k.id(next.ID),
+				k.member(next.MemberID()), k.customer(next.CustomerID()), k.expiry()}
 			var n *goredis.Cmd
 			if _, err := tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 				n = rehashScript.Eval(ctx, p, ks, enc, oldHex, newHex, next.ID, next.MemberID(), next.CustomerID(),

@@ -2,8 +2,9 @@ package redis
 
 import goredis "github.com/redis/go-redis/v9"
 
-// The Lua scripts. Each declares every key it touches in KEYS, and all of
-// them share the store's hash tag, so they run unchanged on Redis Cluster.
+// The Lua scripts. Each declares every key it touches in KEYS, and the
+// keys of each run share one hash tag (one place, see placement.go), so
+// they run unchanged on Redis Cluster.
 // Script.Run sends EVALSHA and falls back to EVAL when the server does not
 // have the script cached (after a restart or SCRIPT FLUSH).
 
@@ -174,5 +175,20 @@ redis.call('SREM', KEYS[5], ARGV[2])
 redis.call('SADD', KEYS[5], ARGV[3])
 redis.call('ZREM', KEYS[6], ARGV[2])
 redis.call('ZADD', KEYS[6], ARGV[8], ARGV[3])
+return 1
+`)
+
+// ownerScript adds a customer's route to a member's owner set and keeps
+// the set's TTL at least as long as asked.
+//
+//	KEYS[1]: the member's owner set
+//	ARGV[1]: the route; ARGV[2]: TTL in milliseconds
+var ownerScript = goredis.NewScript(`
+redis.call('SADD', KEYS[1], ARGV[1])
+local ttl = tonumber(ARGV[2])
+local t = redis.call('PTTL', KEYS[1])
+if t == -1 or (t >= 0 and t < ttl) then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
 return 1
 `)

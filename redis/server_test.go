@@ -197,7 +197,9 @@ func TestCluster(t *testing.T) {
 	storetest.Run(t, newStore)
 	storetest.RunStress(t, newStore)
 
-	// Every key of a store is in one slot, as the server computes it.
+	// The keys of a session are in the slot of its customer's route, and
+	// its member's owner set in the slot of the member's, as the server
+	// computes them.
 	s := newStore(t, &sessionstore.Options{SweepInterval: -1})
 	p := createParams(3, 1)
 	p.Member.ID = "a {tricky} member}"
@@ -207,17 +209,25 @@ func TestCluster(t *testing.T) {
 	prefix := fmt.Sprintf("cluster%d:", n)
 	var keys []string
 	err := cc.ForEachMaster(bg, func(ctx context.Context, node *goredis.Client) error {
-		ks, err := node.Keys(ctx, "{"+prefix+"}*").Result()
+		ks, err := node.Keys(ctx, "{"+prefix+"#*").Result()
 		keys = append(keys, ks...)
 		return err
 	})
-	if err != nil || len(keys) != 5 {
+	if err != nil || len(keys) != 6 {
 		t.Fatalf("keys = %q, %v", keys, err)
 	}
-	want := cc.ClusterKeySlot(bg, keys[0]).Val()
+	b := newStorage(cc, prefix, sessionstore.Options{})
+	place, owner := b.placeOf(p.Customer.ID), b.placeOf(p.Member.ID).owner(p.Member.ID)
+	want := int64(keySlot(place.expiry()))
 	for _, k := range keys {
-		if got := cc.ClusterKeySlot(bg, k).Val(); got != want || int64(keySlot(k)) != got {
-			t.Errorf("key %q in slot %d (keySlot %d), want %d", k, got, keySlot(k), want)
+		w := want
+		if k == owner {
+			w = int64(keySlot(owner))
+		} else if !strings.HasPrefix(k, place.tag) {
+			t.Errorf("key %q is not in the customer's place %s", k, place.tag)
+		}
+		if got := cc.ClusterKeySlot(bg, k).Val(); got != w || int64(keySlot(k)) != got {
+			t.Errorf("key %q in slot %d (keySlot %d), want %d", k, got, keySlot(k), w)
 		}
 	}
 }

@@ -21,21 +21,54 @@ const ttlMargin = time.Hour
 
 // storage implements backend.Backend on a Redis client.
 type storage struct {
-	c      goredis.UniversalClient
-	k      keys
+	c goredis.UniversalClient
+	// k names the keys of the single-tag layout: the whole store on a
+	// standalone server, the sessions written before routes on a cluster.
+	k keys
+	// routes names the keys of each route in the routed layout, which a
+	// store on a cluster client uses (see placement.go); nil in the
+	// single-tag layout.
+	routes []keys
 	now    func() time.Time
 	keep   time.Duration // Options.ExpiredRetention, when positive
+	maxTTL time.Duration // Options.MaxTTL
 	closed atomic.Bool
+	// legacy caches whether the single-tag layout still holds sessions
+	// beside the routed one (see legacyState).
+	legacy atomic.Int32
+	// purgeFrom is where the next DeleteExpired starts its walk over the
+	// routes.
+	purgeFrom atomic.Int64
 }
 
 var _ backend.Backend = (*storage)(nil)
 
+// newStorage returns the backend of a store under prefix on c, in the
+// routed layout when c is a cluster client.
 func newStorage(c goredis.UniversalClient, prefix string, o sessionstore.Options) *storage {
+	_, cluster := c.(*goredis.ClusterClient)
+	return newStorageLayout(c, prefix, o, cluster)
+}
+
+// newStorageLayout is newStorage with the layout chosen by routed; tests
+// run the routed layout on a standalone server through it.
+func newStorageLayout(c goredis.UniversalClient, prefix string, o sessionstore.Options, routed bool) *storage {
 	now := o.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &storage{c: c, k: newKeys(prefix), now: now, keep: max(o.ExpiredRetention, 0)}
+	maxTTL := o.MaxTTL
+	if maxTTL <= 0 {
+		maxTTL = sessionstore.DefaultMaxTTL
+	}
+	b := &storage{c: c, k: newKeys(prefix), now: now, keep: max(o.ExpiredRetention, 0), maxTTL: maxTTL}
+	if routed {
+		b.routes = make([]keys, backend.RouteCount)
+		for r := range b.routes {
+			b.routes[r] = routeKeys(prefix, backend.Route(r))
+		}
+	}
+	return b
 }
 
 // opError wraps a failure of operation op with the package's prefix.

@@ -19,10 +19,12 @@ type Options struct {
 	sessionstore.Options
 
 	// KeyPrefix names this store's keys, so that several stores (or other
-	// applications) can share one Redis database. Every key of the store
-	// starts with "{" + KeyPrefix + "}": the braces make the prefix the Redis
-	// Cluster hash tag, so all of a store's keys live in one slot. It must
-	// not contain '{' or '}'. Default DefaultKeyPrefix.
+	// applications) can share one Redis database. On a standalone server
+	// every key of the store starts with "{" + KeyPrefix + "}"; through a
+	// cluster client with "{" + KeyPrefix + "#" + route + "}", one hash tag
+	// per route, so that the store spreads over the cluster's slots (see
+	// the package doc). It must not contain '{' or '}'. Default
+	// DefaultKeyPrefix.
 	KeyPrefix string
 }
 
@@ -39,7 +41,8 @@ type Store struct {
 var _ sessionstore.Store = (*Store)(nil)
 
 // New returns a store that keeps its sessions in Redis through client: a
-// *goredis.Client, a failover (Sentinel) client or a *goredis.ClusterClient.
+// *goredis.Client, a failover (Sentinel) client or a *goredis.ClusterClient,
+// with which it uses the routed layout that spreads over the cluster.
 // The client stays the caller's: Close stops the store's sweeper but leaves
 // the client open, and the caller closes it after the store. A nil opts
 // means all defaults. Bad options, and a nil client, are a

@@ -11,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/memberkit/sessionstore"
+	"github.com/memberkit/sessionstore/backend"
 	"github.com/memberkit/sessionstore/storetest"
 	"github.com/memberkit/sessionstore/token"
 )
@@ -40,11 +41,12 @@ type corruptible struct{ *Store }
 // hash's plain fields and every index entry.
 func (s corruptible) CorruptSession(t testing.TB, id string) {
 	t.Helper()
-	hx, err := s.b.c.Get(bg, s.b.k.id(id)).Result()
+	k := s.b.at(backend.IDRoute(id))
+	hx, err := s.b.c.Get(bg, k.id(id)).Result()
 	if err != nil {
 		t.Fatalf("reading the ID key of %s: %v", id, err)
 	}
-	if err := s.b.c.HSet(bg, s.b.k.record(hx), fieldData, []byte{0x81, 0x00, 0x07}).Err(); err != nil {
+	if err := s.b.c.HSet(bg, k.record(hx), fieldData, []byte{0x81, 0x00, 0x07}).Err(); err != nil {
 		t.Fatalf("damaging session %s: %v", id, err)
 	}
 }

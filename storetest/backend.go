@@ -152,7 +152,7 @@ func (h *backendHarness) expectStored(stored, gone []*backend.Record) {
 	for _, want := range stored {
 		members[want.MemberID()] = append(members[want.MemberID()], want.ID)
 		customers[want.CustomerID()] = append(customers[want.CustomerID()], want.ID)
-		got, err := h.b.Find(h.ctx, want.TokenHash)
+		got, err := h.b.Find(h.ctx, want.TokenHash, routeOf(want))
 		if err != nil {
 			h.t.Errorf("Find(record %s) = %v", want.ID, err)
 		} else if d := recordDiff(got, want); d != "" {
@@ -171,7 +171,7 @@ func (h *backendHarness) expectStored(stored, gone []*backend.Record) {
 		}
 	}
 	for _, r := range gone {
-		if _, err := h.b.Find(h.ctx, r.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
+		if _, err := h.b.Find(h.ctx, r.TokenHash, routeOf(r)); !errors.Is(err, sessionstore.ErrNotFound) {
 			h.t.Errorf("Find(removed record %s) = %v, want ErrNotFound", r.ID, err)
 		}
 		if got := h.selectIDs(byID(r.ID)); len(got) != 0 {

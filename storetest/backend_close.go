@@ -26,9 +26,9 @@ func (h *backendHarness) expectClosed(r *backend.Record) {
 		}
 	}
 	check("Insert", h.b.Insert(h.ctx, NewRecord(999, 9, 9, StartTime().Add(time.Hour)), nil))
-	_, err := h.b.Find(h.ctx, r.TokenHash)
+	_, err := h.b.Find(h.ctx, r.TokenHash, routeOf(r))
 	check("Find", err)
-	_, err = h.b.Find(h.ctx, recordHash(999))
+	_, err = h.b.Find(h.ctx, recordHash(999), routeOf(r))
 	check("Find of an unknown hash", err)
 	for _, sel := range []backend.Selector{byID(r.ID), byMember(r.MemberID()), byCustomer(r.CustomerID())} {
 		_, err = h.b.Select(h.ctx, sel)
@@ -92,7 +92,7 @@ func testBackendCloseDuringCalls(h *backendHarness) {
 				if !ok("Insert", h.b.Insert(h.ctx, r, nil)) {
 					return
 				}
-				if _, err := h.b.Find(h.ctx, r.TokenHash); !ok("Find", err) {
+				if _, err := h.b.Find(h.ctx, r.TokenHash, routeOf(r)); !ok("Find", err) {
 					return
 				}
 				if _, err := h.b.Select(h.ctx, byMember(r.MemberID())); !ok("Select", err) {

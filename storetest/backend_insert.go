@@ -36,7 +36,7 @@ func backendFixture(h *backendHarness) []*backend.Record {
 func testBackendFind(h *backendHarness) {
 	recs := backendFixture(h)
 	for _, want := range recs {
-		got, err := h.b.Find(h.ctx, want.TokenHash)
+		got, err := h.b.Find(h.ctx, want.TokenHash, routeOf(want))
 		if err != nil {
 			h.t.Fatalf("Find(record %s): %v", want.ID, err)
 		}
@@ -92,7 +92,7 @@ func testBackendFindUnknown(h *backendHarness) {
 	other := recs[0].TokenHash
 	other[len(other)-1] ^= 1
 	for _, hsh := range []token.Hash{other, recordHash(99)} {
-		if _, err := h.b.Find(h.ctx, hsh); !errors.Is(err, sessionstore.ErrNotFound) {
+		if _, err := h.b.Find(h.ctx, hsh, routeOf(recs[0])); !errors.Is(err, sessionstore.ErrNotFound) {
 			h.t.Errorf("Find(unknown hash) = %v, want ErrNotFound", err)
 		}
 	}

@@ -131,19 +131,19 @@ func testBackendRehash(h *backendHarness) {
 	}
 	moved := edited
 	moved.TokenHash = recordHash(100)
-	got, err := h.b.Rehash(h.ctx, r.TokenHash, moved.TokenHash)
+	got, err := h.b.Rehash(h.ctx, r.TokenHash, moved.TokenHash, routeOf(r))
 	if err != nil {
 		h.t.Fatalf("Rehash: %v", err)
 	}
 	h.expectRecord("Rehash's result", got, &moved)
-	if _, err := h.b.Find(h.ctx, r.TokenHash); !errors.Is(err, sessionstore.ErrNotFound) {
+	if _, err := h.b.Find(h.ctx, r.TokenHash, routeOf(r)); !errors.Is(err, sessionstore.ErrNotFound) {
 		h.t.Fatalf("Find of the old hash after Rehash: %v, want ErrNotFound", err)
 	}
 	h.expectStored([]*backend.Record{&moved, sibling}, nil)
-	if _, err := h.b.Rehash(h.ctx, r.TokenHash, recordHash(102)); !errors.Is(err, sessionstore.ErrNotFound) {
+	if _, err := h.b.Rehash(h.ctx, r.TokenHash, recordHash(102), routeOf(r)); !errors.Is(err, sessionstore.ErrNotFound) {
 		h.t.Fatalf("Rehash of a hash no longer stored: %v, want ErrNotFound", err)
 	}
-	if _, err := h.b.Rehash(h.ctx, sibling.TokenHash, moved.TokenHash); err == nil {
+	if _, err := h.b.Rehash(h.ctx, sibling.TokenHash, moved.TokenHash, routeOf(sibling)); err == nil {
 		h.t.Fatalf("Rehash onto a hash already stored succeeded")
 	}
 	h.expectStored([]*backend.Record{&moved, sibling}, nil)

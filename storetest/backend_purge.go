@@ -75,7 +75,7 @@ func expiredFixture(h *backendHarness, n int) (expired, live []*backend.Record) 
 func (h *backendHarness) stillStored(recs []*backend.Record) (stored, gone []*backend.Record) {
 	h.t.Helper()
 	for _, r := range recs {
-		_, err := h.b.Find(h.ctx, r.TokenHash)
+		_, err := h.b.Find(h.ctx, r.TokenHash, routeOf(r))
 		switch {
 		case err == nil:
 			stored = append(stored, r)

@@ -61,8 +61,8 @@ func stub(r *backend.Record, sel backend.Selector) *backend.Record {
 }
 
 // Find implements backend.Backend.
-func (f *FaultyBackend) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
-	r, err := f.Backend.Find(ctx, h)
+func (f *FaultyBackend) Find(ctx context.Context, h token.Hash, route backend.Route) (*backend.Record, error) {
+	r, err := f.Backend.Find(ctx, h, route)
 	if err == nil && f.damaged(r) {
 		return nil, errDamaged
 	}

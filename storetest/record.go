@@ -16,6 +16,10 @@ func recordID(n int) string {
 	return fmt.Sprintf("5e551000-%04x-4d00-a000-%012x", (n>>48)&0xffff, uint64(n)&0xffffffffffff)
 }
 
+// routeOf returns the route of r's token and ID, as the engine makes
+// them: the route of its customer.
+func routeOf(r *backend.Record) backend.Route { return backend.RouteOf(r.CustomerID()) }
+
 // recordHash returns the token hash of record n.
 func recordHash(n int) token.Hash {
 	return sha256.Sum256(fmt.Appendf(nil, "storetest record %d", n))
@@ -24,7 +28,8 @@ func recordHash(n int) token.Hash {
 // NewRecord returns record number n (n >= 0) as the engine hands it to a
 // backend: a session of member m (NewMember) of customer c (NewCustomer),
 // created at StartTime, expiring at expiresAt, never modified and without a
-// return URL, with an ID (a UUIDv4) and a token hash that encode n. Every time in
+// return URL, with an ID (a UUIDv4 carrying the customer's route, see backend.IDRoute)
+// and a token hash that encode n. Every time in
 // it is in UTC to the microsecond (expiresAt is truncated), as the engine
 // stores times. Each call returns a fresh record that shares no memory with
 // any other.
@@ -32,7 +37,7 @@ func NewRecord(n, c, m int, expiresAt time.Time) *backend.Record {
 	cust := wantCustomer(NewCustomer(c))
 	mem := wantMember(NewMember(cust.ID, m))
 	return &backend.Record{
-		ID:              recordID(n),
+		ID:              backend.WithRoute(recordID(n), backend.RouteOf(cust.ID)),
 		TokenHash:       recordHash(n),
 		CreatedAt:       utcMicro(StartTime()),
 		ExpiresAt:       utcMicro(expiresAt),

@@ -158,8 +158,8 @@ type findHook struct {
 	hooks []func()
 }
 
-func (f *findHook) Find(ctx context.Context, h token.Hash) (*backend.Record, error) {
-	r, err := f.Backend.Find(ctx, h)
+func (f *findHook) Find(ctx context.Context, h token.Hash, route backend.Route) (*backend.Record, error) {
+	r, err := f.Backend.Find(ctx, h, route)
 	f.mu.Lock()
 	var next func()
 	if len(f.hooks) > 0 {

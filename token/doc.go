@@ -19,6 +19,19 @@
 // the random part written in base 62 (alphabet 0-9A-Za-z, most significant
 // digit first) and left-padded with '0' to 6 characters; see Checksum.
 //
+// # Routes
+//
+// NewRouted makes a token whose first RouteLen (2) random characters are a
+// route, a number below MaxRoute (3844) written as two base-62 digits,
+// that a store uses to find the token's record without a lookup (the Redis
+// store on Redis Cluster picks the slot from it); Route reads it back. The
+// route is not secret, and the Checksum still covers all 37 characters, so a
+// routed token has exactly the format above and the remaining 35 random
+// characters carry 35·log2(62) ≈ 208 bits of entropy. Forging the route of
+// a token gains nothing: it only says where to look, and a token is found
+// only when its whole Hash matches a stored one. A token from New carries a
+// random route, which a store treats as a hint like any other.
+//
 // # Why a checksum
 //
 // The checksum is not a security feature: anyone can compute it. It lets
@@ -33,7 +46,7 @@
 //
 // A store keeps only the Hash of a token, never the token itself, so a
 // leaked database does not yield usable sessions. Because a token carries
-// ~220 bits of entropy, a single fast hash is enough: there is nothing to
+// ~208 bits of entropy or more, a single fast hash is enough: there is nothing to
 // brute-force, and no salt or slow KDF is needed. A Hasher computes the
 // Hash: plain SHA-256 by default, or HMAC-SHA256 under a server secret
 // (NewHasher) so that stored hashes are useless without that secret too.

@@ -74,7 +74,11 @@ func (e *malformedError) Is(target error) bool { return target == ErrMalformed }
 var (
 	errBadPrefix    = errors.New("token: invalid prefix: want 1-16 characters of [a-z0-9_]")
 	errBiasedSource = errors.New("token: random source produced too many rejected bytes")
+	errBadRoute     = errors.New("token: route out of range")
 )
+
+// randReader is crypto/rand's reader, the source of New and NewRouted.
+var randReader = rand.Reader
 
 // Hash is the stored form of a token: its SHA-256 digest, or its
 // HMAC-SHA256 under a server secret. See Hasher.
@@ -103,7 +107,7 @@ func ValidPrefix(p string) bool {
 // Checksum. It fails if prefix is not ValidPrefix or the system's random
 // source fails.
 func New(prefix string) (string, error) {
-	return NewFrom(rand.Reader, prefix)
+	return NewFrom(randReader, prefix)
 }
 
 // NewFrom is New with r as the source of randomness; tests pass a
@@ -113,14 +117,21 @@ func New(prefix string) (string, error) {
 // ValidPrefix, if reading r fails (including a short read), or if r yields
 // an implausibly long run of rejected bytes.
 func NewFrom(r io.Reader, prefix string) (string, error) {
+	return newToken(r, prefix, nil)
+}
+
+// newToken makes a token whose random part starts with head (characters of
+// the alphabet) and goes on with characters drawn from r.
+func newToken(r io.Reader, prefix string, head []byte) (string, error) {
 	if !ValidPrefix(prefix) {
 		return "", errBadPrefix
 	}
 	var random [RandomLen]byte
+	n := copy(random[:], head)
 	// 48 bytes are enough for 37 characters with probability ~0.9997, so
 	// one read is the rule and a second one the rare exception.
 	buf := make([]byte, 48)
-	n, read := 0, 0
+	read := 0
 	for n < RandomLen {
 		if read >= maxRandomBytes {
 			return "", errBiasedSource
