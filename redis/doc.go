@@ -191,9 +191,15 @@
 // (61-109 µs per Lookup over three runs) on three masters sharing two
 // cores with the client and other work, so about 4,700 per master, bounded
 // by those two cores more than by Redis; a master on a core of its own
-// serves several times that. A store of N
-// masters serves about N times one master's rate as long as no customer's
-// share of the traffic exceeds a master's.
+// serves several times that. A store of N masters serves about N times
+// one master's rate as long as no customer's share of the traffic exceeds
+// a master's. At the rate measured here that is about 4,700 Lookups a
+// second with 1 master, 14,000 with 3 (measured) and 140,000 with 30; at
+// the 100,000 simple commands a second a master on a core of its own
+// serves, 100,000, 300,000 and 3 million. What limits first: with few
+// masters, the masters' CPU; with many, the application's own CPU (each
+// Lookup hashes the token and decodes the record in the client) and the
+// busiest customer, whose whole traffic goes to one master.
 //
 // A single store on a standalone server, and a failover (Sentinel)
 // client, use the single-tag layout exactly as before.
