@@ -364,6 +364,15 @@ $(benchstat -col /impl -filter '/impl:(handler OR memory-lookup OR memory OR scs
 $(for be in badger redis postgres; do benchstat -col /impl -filter "/impl:($be-lookup OR $be)" "$results/http.txt" 2>/dev/null || true; done)
 \`\`\`
 
+Each backend's lookup, the bare handler and the request timed within one
+operation (BACKEND-paired: request-ns/op, lookup-ns/op, handler-ns/op and
+the ratio request/(lookup+handler) of each run; \`-filter
+'/impl:/-paired\$/'\`):
+
+\`\`\`
+$(benchstat -filter '/impl:/-paired$/' "$results/http.txt")
+\`\`\`
+
 ## Heap per session
 
 \`go tool benchstat -col /impl results/heap.txt\` (ns/op is the time to fill

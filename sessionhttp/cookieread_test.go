@@ -105,3 +105,22 @@ func FuzzCookieValue(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCookieValue finds the session cookie among a browser's usual
+// few, beside Request.Cookie.
+func BenchmarkCookieValue(b *testing.B) {
+	r := &http.Request{Header: http.Header{"Cookie": {"theme=dark; _ga=GA1.2.1234567890.1700000000; " +
+		DefaultSecureCookieName + "=mst_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefghij; lang=en"}}}
+	b.Run("impl=cookieValue", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			cookieValue(r, DefaultSecureCookieName)
+		}
+	})
+	b.Run("impl=Request.Cookie", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = r.Cookie(DefaultSecureCookieName)
+		}
+	})
+}
