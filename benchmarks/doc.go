@@ -11,6 +11,7 @@
 // peer, and it pins benchstat with a tool directive (go tool benchstat).
 // run.sh runs these benchmarks and the library's and writes BENCHMARKS.md
 // at the repository root. The benchmarks are in peers_test.go, redis_test.go
-// (the Redis store's plumbing) and groups_test.go (group edits); cmd/targets
+// (the Redis store's plumbing), groups_test.go (group edits) and
+// http_test.go (an authenticated request through sessionhttp); cmd/targets
 // turns the results into the table of targets.
 package benchmarks

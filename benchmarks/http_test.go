@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,12 @@ func httpSizes() []benchkit.Size {
 //	handler                 the handler alone, writing a constant (no session)
 //	BACKEND-lookup          the store's Lookup alone, nothing else
 //	BACKEND                 sessionhttp's Required in front of the handler, on the store
+//	BACKEND-paired          in each operation, one BACKEND-lookup, one handler and one
+//	                        BACKEND request, each on its own session and timed on its
+//	                        own, so that a busy spell of a shared machine falls on
+//	                        the three alike: request-ns/op, lookup-ns/op, handler-ns/op
+//	                        and their ratio request/(lookup+handler), each part less
+//	                        the time of reading the clock (clock-ns/op)
 //	scs-memstore            scs LoadAndSave with its memstore, the handler reading
 //	                        the session's JSON bytes from scs and writing them
 //	scs-memstore-decode     the same, the handler decoding the JSON into a
@@ -46,11 +53,11 @@ func httpSizes() []benchkit.Size {
 // for them and the difference is the middleware's.
 func BenchmarkHTTP(b *testing.B) {
 	runGroups(b, httpSizes(), []group{
-		{buildHTTPMemory, []string{"handler", "memory-lookup", "memory"}, []string{"handler", "memory-lookup", "memory"}, false},
+		{buildHTTPMemory, []string{"handler", "memory-lookup", "memory", "memory-paired"}, []string{"handler", "memory-lookup", "memory", "memory-paired"}, false},
 		{buildHTTPScs, []string{"scs-memstore", "scs-memstore-decode"}, []string{"scs-memstore", "scs-memstore-decode"}, false},
-		{buildHTTPBadger, []string{"badger-lookup", "badger"}, []string{"badger-lookup", "badger"}, false},
-		{buildHTTPRedis, []string{"redis-lookup", "redis"}, []string{"redis-lookup", "redis"}, false},
-		{buildHTTPPostgres, []string{"postgres-lookup", "postgres"}, []string{"postgres-lookup", "postgres"}, false},
+		{buildHTTPBadger, []string{"badger-lookup", "badger", "badger-paired"}, []string{"badger-lookup", "badger", "badger-paired"}, false},
+		{buildHTTPRedis, []string{"redis-lookup", "redis", "redis-paired"}, []string{"redis-lookup", "redis", "redis-paired"}, false},
+		{buildHTTPPostgres, []string{"postgres-lookup", "postgres", "postgres-paired"}, []string{"postgres-lookup", "postgres", "postgres-paired"}, false},
 	}, true)
 }
 
@@ -128,48 +135,119 @@ var bare = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "member@example.com")
 })
 
-// httpOps are the ops of a store's group: NAME-lookup and NAME.
-func httpOps(b *testing.B, name string, s sessionstore.Store, tokens []string) map[string]func(int) error {
+// httpBase is the base of a store's group, n sessions in s: NAME-lookup,
+// NAME and NAME-paired.
+func httpBase(b *testing.B, name string, s sessionstore.Store, tokens []string, close func()) *base {
 	auth, err := sessionhttp.New(s, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	srv := newServer(auth.Required(account), sessionhttp.DefaultSecureCookieName, tokens)
+	handler := newServer(bare, sessionhttp.DefaultSecureCookieName, tokens).serve
 	ctx := context.Background()
-	return map[string]func(int) error{
-		name + "-lookup": func(i int) error {
-			_, err := s.Lookup(ctx, tokens[i])
-			return err
-		},
-		name: srv.serve,
+	lookup := func(i int) error {
+		_, err := s.Lookup(ctx, tokens[i])
+		return err
 	}
+	pt := &pairTimes{}
+	n := len(tokens)
+	return &base{
+		n: n,
+		ops: map[string]func(int) error{
+			name + "-lookup": lookup,
+			name:             srv.serve,
+			"handler":        handler,
+			// Another session for each part, so that the request does
+			// not find the lookup's record in the CPU's caches.
+			name + "-paired": func(i int) error {
+				return pt.time(lookup, (i+n/3)%n, handler, (i+2*n/3)%n, srv.serve, i)
+			},
+		},
+		paired: map[string]*pairTimes{name + "-paired": pt},
+		close:  close,
+	}
+}
+
+// pairTimes adds up the time of the three parts of the paired operations
+// of one run, from any number of goroutines.
+type pairTimes struct {
+	lookup, handler, request, timer atomic.Int64 // nanoseconds
+	n                               atomic.Int64
+}
+
+// time runs lookup(i), handler(j) and request(k), timing each, and times
+// nothing between two readings of the clock: what reading it adds to each.
+func (p *pairTimes) time(lookup func(int) error, i int, handler func(int) error, j int, request func(int) error, k int) error {
+	t0 := time.Now()
+	if err := lookup(i); err != nil {
+		return err
+	}
+	t1 := time.Now()
+	if err := handler(j); err != nil {
+		return err
+	}
+	t2 := time.Now()
+	if err := request(k); err != nil {
+		return err
+	}
+	t3 := time.Now()
+	t4 := time.Now()
+	p.lookup.Add(int64(t1.Sub(t0)))
+	p.handler.Add(int64(t2.Sub(t1)))
+	p.request.Add(int64(t3.Sub(t2)))
+	p.timer.Add(int64(t4.Sub(t3)))
+	p.n.Add(1)
+	return nil
+}
+
+// reset starts a run; a nil p is no paired operation.
+func (p *pairTimes) reset() {
+	if p != nil {
+		p.lookup.Store(0)
+		p.handler.Store(0)
+		p.request.Store(0)
+		p.timer.Store(0)
+		p.n.Store(0)
+	}
+}
+
+// report reports the parts' mean times, less the clock's, and the ratio of
+// the request to the lookup and the handler together, in time spent by the
+// goroutines that ran them (wall time per operation only from one
+// goroutine).
+func (p *pairTimes) report(b *testing.B) {
+	if p == nil || p.n.Load() == 0 {
+		return
+	}
+	n := float64(p.n.Load())
+	o := float64(p.timer.Load()) / n
+	l, h, r := float64(p.lookup.Load())/n-o, float64(p.handler.Load())/n-o, float64(p.request.Load())/n-o
+	b.ReportMetric(o, "clock-ns/op")
+	b.ReportMetric(r, "request-ns/op")
+	b.ReportMetric(l, "lookup-ns/op")
+	b.ReportMetric(h, "handler-ns/op")
+	b.ReportMetric(r/(l+h), "request/(lookup+handler)")
 }
 
 func buildHTTPMemory(b *testing.B, n int) *base {
 	s := newMemory(b)
-	tokens := fillStore(b, s, n)
-	ops := httpOps(b, "memory", s, tokens)
-	ops["handler"] = newServer(bare, sessionhttp.DefaultSecureCookieName, tokens).serve
-	return &base{n: n, ops: ops, close: func() { _ = s.Close() }}
+	return httpBase(b, "memory", s, fillStore(b, s, n), func() { _ = s.Close() })
 }
 
 func buildHTTPBadger(b *testing.B, n int) *base {
 	db, closeDB := openDB(b, rawOptions)
 	s := newBadgerOn(b, db)
-	tokens := fillStore(b, s, n)
-	return &base{n: n, ops: httpOps(b, "badger", s, tokens), close: func() { _ = s.Close(); closeDB() }}
+	return httpBase(b, "badger", s, fillStore(b, s, n), func() { _ = s.Close(); closeDB() })
 }
 
 func buildHTTPRedis(b *testing.B, n int) *base {
 	r := newRedisStore(b)
-	tokens := fillStore(b, r.s, n)
-	return &base{n: n, ops: httpOps(b, "redis", r.s, tokens), close: r.close}
+	return httpBase(b, "redis", r.s, fillStore(b, r.s, n), r.close)
 }
 
 func buildHTTPPostgres(b *testing.B, n int) *base {
 	s, closeFn := newPostgresStore(b)
-	tokens := fillStore(b, s, n)
-	return &base{n: n, ops: httpOps(b, "postgres", s, tokens), close: closeFn}
+	return httpBase(b, "postgres", s, fillStore(b, s, n), closeFn)
 }
 
 // buildHTTPScs fills an scs memstore with each session's JSON under the

@@ -70,7 +70,10 @@ type base struct {
 	// the store: the runs report round-trips/op, counting the timed
 	// operations only.
 	trips *tripCounter
-	close func()
+	// paired[impl], for the impls it names, times the parts of each
+	// operation; the runs report them.
+	paired map[string]*pairTimes
+	close  func()
 }
 
 // group is implementations sharing a base. build fills one at size n; b
@@ -127,6 +130,8 @@ func runSerial(b *testing.B, bs *base, impl string) {
 	op, after := bs.ops[impl], bs.after[impl]
 	ord := benchkit.NewOrder(bs.n, 0)
 	var trips int64
+	pt := bs.paired[impl]
+	pt.reset()
 	b.ReportAllocs()
 	for b.Loop() {
 		i := ord.Next()
@@ -150,6 +155,7 @@ func runSerial(b *testing.B, bs *base, impl string) {
 		}
 	}
 	reportTrips(b, bs, trips)
+	pt.report(b)
 }
 
 func runParallel(b *testing.B, bs *base, impl string) {
@@ -159,6 +165,8 @@ func runParallel(b *testing.B, bs *base, impl string) {
 	if bs.trips != nil {
 		before = bs.trips.load()
 	}
+	pt := bs.paired[impl]
+	pt.reset()
 	b.ReportAllocs()
 	b.ResetTimer() // the base may just have been filled
 	b.RunParallel(func(pb *testing.PB) {
@@ -173,6 +181,7 @@ func runParallel(b *testing.B, bs *base, impl string) {
 	if bs.trips != nil {
 		reportTrips(b, bs, bs.trips.load()-before)
 	}
+	pt.report(b)
 }
 
 // reportTrips reports the round trips of b's b.N operations per operation,

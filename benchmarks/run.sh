@@ -77,6 +77,10 @@ cmd_create="./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkCreate\$' -
 # run short.
 cmd_groups="./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkGroupEdit\$' -test.benchtime 200x -test.count $COUNT -test.timeout 0"
 cmd_heap="SESSIONSTORE_BENCH_LARGE=$LARGE ./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkHeap\$' -test.benchtime 1x -test.count $COUNT_ONCE -test.timeout 0"
+# An authenticated request through sessionhttp on every backend, beside the
+# bare handler, the bare Lookup and scs; every round runs them all, so that
+# a busy spell hits the compared benchmarks alike.
+cmd_http="./benchmarks.test -test.run '^\$' -test.bench '^BenchmarkHTTP\$' -test.benchmem -test.benchtime $BENCHTIME -test.count $COUNT -test.timeout 0"
 # The JSON benchmarks are compared with each other, so their rounds are
 # interleaved: a busy spell on a shared machine then hits both alike.
 cmd_json="for i in \$(seq $COUNT); do ./sessionstore.test -test.run '^\$' -test.bench '^Benchmark(JSON|ParseTime)' -test.benchmem -test.count 1 -test.timeout 0; done"
@@ -135,6 +139,7 @@ run "$here" "$results/create.txt" "$cmd_create"
 run "$root/badger" "$results/badger.txt" "$cmd_one_customer"
 run "$here" "$results/groups.txt" "$cmd_groups"
 run "$here" "$results/heap.txt" "$cmd_heap"
+run "$here" "$results/http.txt" "$cmd_http"
 run "$root" "$results/json.txt" "$cmd_json"
 
 load_after="$(loadavg)"
@@ -204,6 +209,7 @@ $cmd_peers
 $cmd_create
 $cmd_groups
 $cmd_heap
+$cmd_http
 go tool benchstat -col /impl results/peers.txt
 go run ./cmd/targets results/*.txt
 \`\`\`
@@ -279,11 +285,11 @@ goroutines (\`b.RunParallel\`), ns/op being wall time per operation:
 
 ## Targets
 
-Ratios of medians from this run (\`go run ./cmd/targets\` on the eight
+Ratios of medians from this run (\`go run ./cmd/targets\` on the nine
 result files):
 
 EOF
-	go run ./cmd/targets "$results"/suite.txt "$results"/postgres.txt "$results"/once.txt "$results"/peers.txt "$results"/create.txt "$results"/groups.txt "$results"/heap.txt "$results"/badger.txt
+	go run ./cmd/targets "$results"/suite.txt "$results"/postgres.txt "$results"/once.txt "$results"/peers.txt "$results"/create.txt "$results"/groups.txt "$results"/heap.txt "$results"/badger.txt "$results"/http.txt
 	cat <<EOF
 
 $(cat "$root/benchmarks/limits.md")
@@ -339,6 +345,32 @@ $(benchstat -col /impl -filter '/impl:/^badger-/' "$results/groups.txt")
 
 \`\`\`
 $(benchstat -col /impl -filter '/impl:/^redis-/' "$results/groups.txt" 2>/dev/null || true)
+\`\`\`
+
+## Authenticated HTTP requests
+
+\`BenchmarkHTTP\` (\`benchmarks/http_test.go\`): a GET through
+sessionhttp's Required with the session in a cookie, its handler writing the
+member's email, on every backend, beside the bare handler (no session), the
+store's bare Lookup and scs's LoadAndSave on its memstore; request and
+response writer reused (\`go tool benchstat -col /impl -filter FILTER
+results/http.txt\`, each column compared with the first):
+
+\`\`\`
+$(benchstat -col /impl -filter '/impl:(handler OR memory-lookup OR memory OR scs-memstore OR scs-memstore-decode)' "$results/http.txt")
+\`\`\`
+
+\`\`\`
+$(for be in badger redis postgres; do benchstat -col /impl -filter "/impl:($be-lookup OR $be)" "$results/http.txt" 2>/dev/null || true; done)
+\`\`\`
+
+Each backend's lookup, the bare handler and the request timed within one
+operation (BACKEND-paired: request-ns/op, lookup-ns/op, handler-ns/op and
+the ratio request/(lookup+handler) of each run; \`-filter
+'/impl:/-paired\$/'\`):
+
+\`\`\`
+$(benchstat -filter '/impl:/-paired$/' "$results/http.txt")
 \`\`\`
 
 ## Heap per session

@@ -2,6 +2,8 @@ package sessionhttp
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -155,14 +157,48 @@ func (a *Auth) Role(roles ...sessionstore.MemberRole) func(http.Handler) http.Ha
 
 type ctxKey struct{}
 
-// ctxValue is what the middleware stores in the request context. session is
-// nil on an Optional request without a session.
+// ctxValue is what the middleware stores in the request context, and is
+// that context: its Value answers ctxKey{} with itself and asks the parent
+// for every other key, as context.WithValue's would, so that a request
+// costs one allocation for both. session is nil on an Optional request
+// without a session.
 type ctxValue struct {
+	context.Context
 	session *sessionstore.MemberSession
 	auth    *Auth
 	token   string // the cookie's token, for Extend; "" unless from the cookie
 	cleared bool   // the middleware already cleared a stale cookie
+
+	// hdr backs the values of the Vary and Cache-Control headers the
+	// middleware sets, each header a slice of one element with a capacity
+	// of one, so that a handler's append copies it and no two headers or
+	// requests share an element.
+	hdr [2]string
 }
+
+// Value returns v for ctxKey{}, else the parent's value for key.
+func (v *ctxValue) Value(key any) any {
+	if key == (ctxKey{}) {
+		return v
+	}
+	return v.Context.Value(key)
+}
+
+// String describes the context as context.WithValue's does, naming the
+// value's type only: printing a request's context prints no token.
+func (v *ctxValue) String() string {
+	parent := "<nil>"
+	if s, ok := v.Context.(fmt.Stringer); ok {
+		parent = s.String()
+	} else if v.Context != nil {
+		parent = fmt.Sprintf("%T", v.Context)
+	}
+	return parent + ".WithValue(sessionhttp.ctxKey, *sessionhttp.ctxValue)"
+}
+
+// Format prints String for every verb (%v, %+v, %#v, ...), never the
+// fields, the token among them.
+func (v *ctxValue) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, v.String()) }
 
 func valueOf(ctx context.Context) *ctxValue {
 	if v, _ := ctx.Value(ctxKey{}).(*ctxValue); v != nil {
@@ -202,12 +238,26 @@ func (a *Auth) serve(m mode, next http.Handler) http.Handler {
 		fail = a.failAPI
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pass := func(v *ctxValue) {
-			v.auth = a
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, v)))
-		}
+		// v is allocated up front when the Vary header needs its
+		// backing, else only for a request that is passed on.
+		var v *ctxValue
 		if !a.allowCaching && m != modeAPI {
-			w.Header().Add("Vary", "Cookie")
+			v = &ctxValue{}
+			v.hdr[0] = "Cookie"
+			h := w.Header()
+			if vary := h["Vary"]; len(vary) > 0 {
+				h["Vary"] = append(vary, "Cookie")
+			} else {
+				h["Vary"] = v.hdr[0:1:1]
+			}
+		}
+		pass := func(s *sessionstore.MemberSession, tok string, cleared bool) {
+			if v == nil {
+				v = &ctxValue{}
+			}
+			v.Context = r.Context()
+			v.session, v.auth, v.token, v.cleared = s, a, tok, cleared
+			next.ServeHTTP(w, r.WithContext(v))
 		}
 		tok, src := a.token(r, m == modeAPI)
 		if src == SourceLink {
@@ -218,7 +268,7 @@ func (a *Auth) serve(m mode, next http.Handler) http.Handler {
 		}
 		if src == SourceNone {
 			if optional {
-				pass(&ctxValue{})
+				pass(nil, "", false)
 				return
 			}
 			fail(w, r, &Error{Code: CodeMissingToken, Err: ErrMissingToken})
@@ -243,7 +293,7 @@ func (a *Auth) serve(m mode, next http.Handler) http.Handler {
 			} else if src == SourceCookie {
 				a.cookie.clear(w)
 				if optional {
-					pass(&ctxValue{cleared: true})
+					pass(nil, "", true)
 					return
 				}
 			}
@@ -254,13 +304,17 @@ func (a *Auth) serve(m mode, next http.Handler) http.Handler {
 		s.Token = ""
 		s.MemberPortalURL = ""
 		if !a.allowCaching {
-			w.Header().Set("Cache-Control", "private, no-store")
+			if v == nil {
+				v = &ctxValue{} // an API endpoint adds no Vary
+			}
+			// As Header().Set, with the value in v.
+			v.hdr[1] = "private, no-store"
+			w.Header()["Cache-Control"] = v.hdr[1:2:2]
 		}
-		v := &ctxValue{session: s}
-		if src == SourceCookie {
-			v.token = tok
+		if src != SourceCookie {
+			tok = ""
 		}
-		pass(v)
+		pass(s, tok, false)
 	})
 }
 
@@ -298,10 +352,7 @@ func (a *Auth) token(r *http.Request, bearerOnly bool) (string, Source) {
 
 // cookieToken returns the session cookie's value, or "".
 func (a *Auth) cookieToken(r *http.Request) string {
-	if ck, err := r.Cookie(a.cookie.Name); err == nil {
-		return ck.Value
-	}
-	return ""
+	return cookieValue(r, a.cookie.Name)
 }
 
 // fail answers a failed request through the error handler, or with a

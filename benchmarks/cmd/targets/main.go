@@ -340,6 +340,8 @@ func write(w io.Writer, r results) {
 		}
 	}
 
+	httpRows(r, func(x row) { rows = append(rows, x) }, missing)
+
 	fmt.Fprintln(w, "| Target | Measured (medians) | Bound | Result |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	for _, x := range rows {
@@ -360,4 +362,78 @@ func tenth(size string) string {
 		return fmt.Sprintf("%dk", n/1_000)
 	}
 	return fmt.Sprint(n)
+}
+
+// httpRows adds the targets of BenchmarkHTTP, an authenticated GET through
+// sessionhttp's Required with the session in a cookie, for each size and
+// run (serial, parallel) measured: on memory at most 1.25× a bare Lookup
+// plus the bare handler and at most 4 allocations more than the two, and
+// at most 0.25× scs's request on its memstore; on Badger, Redis and
+// Postgres at most 1.2× their own bare Lookup plus the bare handler. The
+// bare handler is measured once, beside the memory store, for all.
+func httpRows(r results, add func(row), missing func(target, what string)) {
+	name := func(impl, size, run string) string {
+		return "HTTP/impl=" + impl + "/size=" + size + "/run=" + run
+	}
+	// overhead compares a request with its store's Lookup plus the handler.
+	overhead := func(be, size, run string, bound float64) {
+		target := fmt.Sprintf("%s: authenticated request (Required, cookie) ≤ %.2f× its Lookup + the bare handler, size=%s, run=%s", be, bound, size, run)
+		req, ok1 := r.median(name(be, size, run), "ns/op")
+		look, ok2 := r.median(name(be+"-lookup", size, run), "ns/op")
+		h, ok3 := r.median(name("handler", size, run), "ns/op")
+		if !ok1 || !ok2 || !ok3 {
+			missing(target, "HTTP/impl="+be+", "+be+"-lookup or handler")
+			return
+		}
+		x := req / (look + h)
+		add(row{target, fmt.Sprintf("%s / (%s + %s) = **%.2f×**", dur(req), dur(look), dur(h), x),
+			fmt.Sprintf("≤ %.2f×", bound), verdict(x <= bound)})
+
+		// The same, the three timed within each operation (BACKEND-paired),
+		// so that a busy machine's load falls on them alike.
+		paired := name(be+"-paired", size, run)
+		target = fmt.Sprintf("%s: the same, interleaved (impl=%s-paired), size=%s, run=%s", be, be, size, run)
+		x, ok1 = r.median(paired, "request/(lookup+handler)")
+		req, ok2 = r.median(paired, "request-ns/op")
+		look, ok3 = r.median(paired, "lookup-ns/op")
+		h, ok4 := r.median(paired, "handler-ns/op")
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			missing(target, "HTTP/impl="+be+"-paired")
+			return
+		}
+		add(row{target, fmt.Sprintf("%s / (%s + %s) per operation; median of the per-run ratios **%.2f×**", dur(req), dur(look), dur(h), x),
+			fmt.Sprintf("≤ %.2f×", bound), verdict(x <= bound)})
+	}
+	for _, run := range []string{"serial", "parallel"} {
+		sizes := r.sizes("HTTP/impl=memory", "/run="+run)
+		if len(sizes) == 0 && run == "serial" {
+			missing("memory: authenticated request ≤ 1.25× its Lookup + the bare handler", "BenchmarkHTTP")
+		}
+		for _, size := range sizes {
+			overhead("memory", size, run, 1.25)
+			target := "memory: authenticated request ≤ 4 allocations more than its Lookup + the bare handler, size=" + size + ", run=" + run
+			req, ok1 := r.median(name("memory", size, run), "allocs/op")
+			look, ok2 := r.median(name("memory-lookup", size, run), "allocs/op")
+			h, ok3 := r.median(name("handler", size, run), "allocs/op")
+			if !ok1 || !ok2 || !ok3 {
+				missing(target, "HTTP/impl=memory, memory-lookup or handler with -benchmem")
+			} else {
+				add(row{target, fmt.Sprintf("%.0f allocs/op against %.0f + %.0f: **%+.0f**", req, look, h, req-look-h),
+					"≤ +4", verdict(req-look-h <= 4)})
+			}
+			target = "memory: authenticated request ≤ 0.25× scs's (LoadAndSave on its memstore, the handler writing the session's bytes), size=" + size + ", run=" + run
+			req, ok1 = r.median(name("memory", size, run), "ns/op")
+			scs, ok2 := r.median(name("scs-memstore", size, run), "ns/op")
+			if !ok1 || !ok2 {
+				missing(target, "HTTP/impl=memory or scs-memstore")
+			} else {
+				add(row{target, fmt.Sprintf("%s / %s = **%.2f×**", dur(req), dur(scs), req/scs), "≤ 0.25×", verdict(req/scs <= 0.25)})
+			}
+		}
+		for _, be := range []string{"badger", "redis", "postgres"} {
+			for _, size := range r.sizes("HTTP/impl="+be, "/run="+run) {
+				overhead(be, size, run, 1.2)
+			}
+		}
+	}
 }
