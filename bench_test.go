@@ -491,7 +491,10 @@ func sweepSizes(b *testing.B) []sweepSize {
 		return out
 	}
 	count := func(n int) string {
-		if n%1000 == 0 {
+		switch {
+		case n%1_000_000 == 0:
+			return strconv.Itoa(n/1_000_000) + "M"
+		case n%1000 == 0:
 			return strconv.Itoa(n/1000) + "k"
 		}
 		return strconv.Itoa(n)
