@@ -583,6 +583,7 @@ type lookers struct {
 	recording atomic.Bool  // keep the latencies of the lookups that end now
 	stopping  atomic.Bool  // end the goroutines
 	windowMax atomic.Int64 // the longest lookup since settle reset it, in ns
+	windowN   atomic.Int64 // the lookups ended since settle reset windowMax
 	failures  atomic.Int64
 	wg        sync.WaitGroup
 	lat       [][]time.Duration
@@ -606,6 +607,7 @@ func startLookers(ctx context.Context, s sessionstore.Store, tokens []string, n 
 				}
 				for m := l.windowMax.Load(); int64(d) > m && !l.windowMax.CompareAndSwap(m, int64(d)); m = l.windowMax.Load() {
 				}
+				l.windowN.Add(1)
 			}
 			l.lat[g] = lat
 		})
@@ -626,13 +628,18 @@ const (
 )
 
 // settle waits until the store has settled and returns the longest lookup
-// of the last window.
+// of the last window. A window in which no lookup ended has not settled:
+// a lookup was held up for all of it.
 func (l *lookers) settle() time.Duration {
 	deadline := time.Now().Add(settleLimit)
 	for {
 		l.windowMax.Store(0)
+		l.windowN.Store(0)
 		time.Sleep(settleWindow)
 		m := time.Duration(l.windowMax.Load())
+		if l.windowN.Load() == 0 {
+			m = max(m, settleWindow)
+		}
 		if m <= settledMax || time.Now().After(deadline) {
 			return m
 		}
