@@ -429,7 +429,8 @@ func diskUsage(b *testing.B, dir string) int64 {
 }
 
 // BenchmarkSweepLatency measures how long lookups wait while DeleteExpired
-// purges: the store holds size sessions of which 10% are expired, and
+// purges: the store holds size sessions of which 10% are expired (other
+// shares with SESSIONSTORE_BENCH_SWEEP, see sweepSizesEnv), and
 // GOMAXPROCS-1 goroutines (at least one) look up live sessions back to back
 // during the purge, so that lookups and purge each have a core. It reports
 // the longest lookup seen during any purge as max-lookup-us, the 99.9th
@@ -453,26 +454,70 @@ func BenchmarkSweepLatency(b *testing.B) {
 		{"redis", newRedisBench, skipWithoutRedis},
 		{"postgres", newPostgresBench, skipWithoutPostgres},
 	}
+	sizes := sweepSizes(b)
 	for _, be := range backends {
-		for _, size := range benchkit.FootprintSizes() {
-			b.Run(be.name+"/size="+size.Name, func(b *testing.B) {
+		for _, size := range sizes {
+			b.Run(be.name+"/size="+size.name, func(b *testing.B) {
 				if be.skip != nil {
 					be.skip(b)
 				}
 				b.ReportAllocs()
-				sweepLatency(b, be.newStore, size.N)
+				sweepLatency(b, be.newStore, size.n, size.expired)
 			})
 		}
 	}
 }
 
-func sweepLatency(b *testing.B, newStore func(*testing.B, *sessionstore.Options) sessionstore.Store, n int) {
+// sweepSizesEnv names the environment variable that replaces the sizes of
+// BenchmarkSweepLatency with its own: a comma-separated list of
+// SESSIONS:EXPIRED counts, such as "200000:50000" for 50k expired of 200k
+// (size=200k/expired=50k). Unset, the sizes are benchkit.FootprintSizes
+// with 10% expired.
+const sweepSizesEnv = "SESSIONSTORE_BENCH_SWEEP"
+
+type sweepSize struct {
+	name       string
+	n, expired int
+}
+
+// sweepSizes returns the sizes of BenchmarkSweepLatency (see sweepSizesEnv).
+func sweepSizes(b *testing.B) []sweepSize {
+	env := os.Getenv(sweepSizesEnv)
+	if env == "" {
+		var out []sweepSize
+		for _, size := range benchkit.FootprintSizes() {
+			out = append(out, sweepSize{size.Name, size.N, size.N / 10})
+		}
+		return out
+	}
+	count := func(n int) string {
+		switch {
+		case n%1_000_000 == 0:
+			return strconv.Itoa(n/1_000_000) + "M"
+		case n%1000 == 0:
+			return strconv.Itoa(n/1000) + "k"
+		}
+		return strconv.Itoa(n)
+	}
+	var out []sweepSize
+	for f := range strings.SplitSeq(env, ",") {
+		ns, es, _ := strings.Cut(strings.TrimSpace(f), ":")
+		n, err1 := strconv.Atoi(ns)
+		e, err2 := strconv.Atoi(es)
+		if err1 != nil || err2 != nil || e <= 0 || e >= n || (n-e)%benchkit.PerCustomer != 0 || e%benchkit.PerCustomer != 0 {
+			b.Fatalf("%s=%q: want SESSIONS:EXPIRED, 0 < EXPIRED < SESSIONS, both multiples of %d", sweepSizesEnv, env, benchkit.PerCustomer)
+		}
+		out = append(out, sweepSize{count(n) + "/expired=" + count(e), n, e})
+	}
+	return out
+}
+
+func sweepLatency(b *testing.B, newStore func(*testing.B, *sessionstore.Options) sessionstore.Store, n, expired int) {
 	ctx := context.Background()
 	clock := benchkit.NewClock()
 	start := clock.Now()
 	s := newStore(b, benchkit.Options(clock))
 	defer s.Close()
-	expired := n / 10
 	live := n - expired
 	tokens := make([]string, live)
 	if err := benchkit.Fill(s, 0, live, 0, func(j int, sess *sessionstore.MemberSession) {
@@ -538,6 +583,7 @@ type lookers struct {
 	recording atomic.Bool  // keep the latencies of the lookups that end now
 	stopping  atomic.Bool  // end the goroutines
 	windowMax atomic.Int64 // the longest lookup since settle reset it, in ns
+	windowN   atomic.Int64 // the lookups ended since settle reset windowMax
 	failures  atomic.Int64
 	wg        sync.WaitGroup
 	lat       [][]time.Duration
@@ -561,6 +607,7 @@ func startLookers(ctx context.Context, s sessionstore.Store, tokens []string, n 
 				}
 				for m := l.windowMax.Load(); int64(d) > m && !l.windowMax.CompareAndSwap(m, int64(d)); m = l.windowMax.Load() {
 				}
+				l.windowN.Add(1)
 			}
 			l.lat[g] = lat
 		})
@@ -581,13 +628,18 @@ const (
 )
 
 // settle waits until the store has settled and returns the longest lookup
-// of the last window.
+// of the last window. A window in which no lookup ended has not settled:
+// a lookup was held up for all of it.
 func (l *lookers) settle() time.Duration {
 	deadline := time.Now().Add(settleLimit)
 	for {
 		l.windowMax.Store(0)
+		l.windowN.Store(0)
 		time.Sleep(settleWindow)
 		m := time.Duration(l.windowMax.Load())
+		if l.windowN.Load() == 0 {
+			m = max(m, settleWindow)
+		}
 		if m <= settledMax || time.Now().After(deadline) {
 			return m
 		}

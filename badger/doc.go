@@ -61,7 +61,10 @@
 // An edit too big for one Badger transaction (revoking or updating some
 // thousands of sessions of one customer at once) is split into several,
 // each atomic. DeleteExpired purges in transactions of 32 sessions, each of
-// which a lookup arriving meanwhile waits for.
+// which a lookup arriving meanwhile waits for. While the store serves
+// reads, it pauses after each transaction for as long as the transaction
+// took (20 ms at most), leaving the lookups and Badger's own goroutines
+// half of the time; with no reads it purges without pausing.
 //
 // Only one Store may use a DB at a time: DeleteExpired keeps in memory how
 // far it has purged, and would not see the sessions another Store created

@@ -20,6 +20,7 @@ func (b *storage) Find(ctx context.Context, h token.Hash, _ backend.Route) (_ *b
 	}
 	defer b.leave()
 	defer recoverFault(&err, debug.SetPanicOnFault(true))
+	b.pace.read()
 	txn := b.db.NewTransaction(false)
 	defer txn.Discard()
 	rec, _, err := getRecord(txn, h)
@@ -214,6 +215,7 @@ func (b *storage) Select(ctx context.Context, sel backend.Selector) (_ []*backen
 	}
 	defer b.leave()
 	defer recoverFault(&err, debug.SetPanicOnFault(true))
+	b.pace.read()
 	txn := b.db.NewTransaction(false)
 	defer txn.Discard()
 	fs, err := selectTxn(ctx, txn, sel)

@@ -47,9 +47,11 @@ type storage struct {
 	serial sync.RWMutex
 
 	// purgeMu makes DeleteExpired calls take turns; floor is where their
-	// scans of the expiry index start (see expiryFloor).
+	// scans of the expiry index start (see expiryFloor), and pace spaces
+	// them (see purgePace).
 	purgeMu sync.Mutex
 	floor   expiryFloor
+	pace    purgePace
 
 	// splits counts the transactions found too big and split, and
 	// conflicts the attempts that lost a conflict and were retried, for
