@@ -290,8 +290,9 @@ func write(w io.Writer, r results) {
 	}
 	for _, be := range []struct {
 		name  string
-		bound float64 // µs
-	}{{"memory", 1000}, {"badger", 5000}, {"redis", 2000}} {
+		bound float64 // longest lookup, µs
+		p999  float64 // 99.9th percentile, µs
+	}{{"memory", 5000, 1000}, {"badger", 20000, 2000}, {"redis", 5000, 1000}} {
 		sizes := r.sizes("SweepLatency/"+be.name, "")
 		if len(sizes) == 0 {
 			if be.name != "redis" {
@@ -301,7 +302,7 @@ func write(w io.Writer, r results) {
 		}
 		size := sizes[len(sizes)-1]
 		name := "SweepLatency/" + be.name + "/size=" + size
-		target := fmt.Sprintf("%s: purging %s expired of %s, no concurrent lookup waits > %.0f ms and p99.9 < 1 ms", be.name, tenth(size), size, be.bound/1000)
+		target := fmt.Sprintf("%s: purging %s expired of %s, no concurrent lookup waits > %.0f ms and p99.9 ≤ %.0f ms", be.name, tenth(size), size, be.bound/1000, be.p999/1000)
 		med, _ := r.median(name, "max-lookup-us")
 		worst, _ := r.max(name, "max-lookup-us")
 		p999, _ := r.median(name, "p999-lookup-us")
@@ -312,7 +313,7 @@ func write(w io.Writer, r results) {
 		}
 		rows = append(rows, row{target,
 			fmt.Sprintf("longest lookup: median over runs %.0f µs, worst run **%.0f µs**; p99.9 **%.0f µs** (purge took %s%s)", med, worst, p999, dur(purge), rate),
-			fmt.Sprintf("≤ %.0f µs, p99.9 < 1000 µs", be.bound), verdict(worst <= be.bound && p999 < 1000)})
+			fmt.Sprintf("≤ %.0f µs, p99.9 ≤ %.0f µs", be.bound, be.p999), verdict(worst <= be.bound && p999 <= be.p999)})
 	}
 	for _, impl := range []string{"memory", "badger"} {
 		for _, size := range r.sizes("Lookup/impl="+impl, "/run=parallel") {
