@@ -23,9 +23,7 @@ install_redis() {
 		return
 	fi
 	log "installing redis-server and redis-tools"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2
-	apt-get install -y -qq redis-server redis-tools >&2
+	bash "$(dirname "$0")/apt-install.sh" redis-server redis-tools
 }
 
 ping() { redis-cli -h "$HOST" -p "$PORT" ping 2>/dev/null || true; }
