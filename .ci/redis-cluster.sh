@@ -49,38 +49,46 @@ addrs() {
 }
 
 cluster_ok() {
-	local p
+	local p info
 	for p in $(cat "$PORTS"); do
-		redis-cli -h "$HOST" -p "$p" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+		# Read the whole answer before matching: grep -q in a pipeline may
+		# exit before redis-cli has written everything, and pipefail would
+		# then count redis-cli's SIGPIPE as a failed check.
+		info="$(redis-cli -h "$HOST" -p "$p" cluster info 2>/dev/null || true)"
+		case "$info" in
+		*cluster_state:ok*) ;;
+		*) return 1 ;;
+		esac
 	done
 }
 
-start() {
-	install_redis
-	if [ -f "$PORTS" ] && cluster_ok; then
-		log "already running on $(addrs)"
-		echo "export SESSIONSTORE_REDIS_CLUSTER_ADDRS=$(addrs)"
-		return
-	fi
-	mkdir -p "$STATE"
+# launch starts $MASTERS nodes on free ports from $1 upwards, creates the
+# cluster and waits for every node to report cluster_state:ok. It returns 1
+# (after printing what each node logged) when any step fails, leaving the
+# nodes it started for stop_nodes.
+launch() {
+	local port=$1 limit=$(($1 + 100)) n=0
 	: >"$PORTS"
-	local port=$BASE n=0
 	while [ "$n" -lt "$MASTERS" ]; do
-		if [ "$port" -gt $((BASE + 100)) ]; then
-			log "no free ports from $BASE to $((BASE + 100)); set REDIS_CLUSTER_PORT"
-			exit 1
+		if [ "$port" -gt "$limit" ]; then
+			log "no free ports from $1 to $limit"
+			return 1
 		fi
 		if taken "$port"; then
 			port=$((port + 1))
 			continue
 		fi
 		local dir="$STATE/node-$port"
+		rm -rf "$dir"
 		mkdir -p "$dir"
-		redis-server --bind "$HOST" --port "$port" --daemonize yes \
+		echo "$port" >>"$PORTS"
+		if ! redis-server --bind "$HOST" --port "$port" --daemonize yes \
 			--cluster-enabled yes --cluster-config-file "$dir/nodes.conf" \
 			--cluster-node-timeout 5000 --pidfile "$dir/redis.pid" --dir "$dir" \
-			--appendonly no --save '' --logfile "$dir/redis.log" >&2
-		echo "$port" >>"$PORTS"
+			--appendonly no --save '' --logfile "$dir/redis.log" >&2; then
+			log "redis-server on $HOST:$port did not start"
+			return 1
+		fi
 		n=$((n + 1))
 		port=$((port + 1))
 	done
@@ -92,34 +100,68 @@ start() {
 			sleep 0.1
 		done
 		if [ -z "$ok" ]; then
-			log "redis-server on $HOST:$p did not answer PING; log follows"
-			cat "$STATE/node-$p/redis.log" >&2 || true
-			exit 1
+			log "redis-server on $HOST:$p did not answer PING"
+			return 1
 		fi
 	done
 	local nodes=()
 	for p in $(cat "$PORTS"); do nodes+=("$HOST:$p"); done
-	redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >&2
-	# Wait for every node to say cluster_state:ok, at most about 20 s.
-	for _ in $(seq 1 200); do
+	if ! redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes </dev/null >&2; then
+		log "redis-cli --cluster create failed"
+		return 1
+	fi
+	# Wait for every node to say cluster_state:ok, at most about 60 s.
+	for _ in $(seq 1 600); do
 		if cluster_ok; then
-			log "cluster up on $(addrs) (state $STATE)"
-			echo "export SESSIONSTORE_REDIS_CLUSTER_ADDRS=$(addrs)"
-			return
+			return 0
 		fi
 		sleep 0.1
 	done
 	log "the cluster did not reach cluster_state:ok"
+	return 1
+}
+
+# report prints, for every node of the last attempt, its cluster state and
+# the end of its log, so that a failed start explains itself in CI's output.
+report() {
+	local p
+	for p in $(cat "$PORTS" 2>/dev/null); do
+		log "node $HOST:$p: $(redis-cli -h "$HOST" -p "$p" cluster info 2>&1 | grep -E '^cluster_(state|slots_assigned|known_nodes)' | tr -d '\r' | tr '\n' ' ')"
+		tail -n 20 "$STATE/node-$p/redis.log" 2>/dev/null | sed "s/^/redis-cluster.sh: node $p: /" >&2 || true
+	done
+}
+
+start() {
+	install_redis
+	if [ -f "$PORTS" ] && cluster_ok; then
+		log "already running on $(addrs)"
+		echo "export SESSIONSTORE_REDIS_CLUSTER_ADDRS=$(addrs)"
+		return
+	fi
+	mkdir -p "$STATE"
+	# Three attempts, each from a port range of its own: a range whose ports
+	# are half taken by something that does not answer like Redis, or a node
+	# that fails to join, does not fail the run.
+	local attempt base
+	for attempt in 1 2 3; do
+		base=$((BASE + (attempt - 1) * 1000))
+		if launch "$base"; then
+			log "cluster up on $(addrs) (state $STATE)"
+			echo "export SESSIONSTORE_REDIS_CLUSTER_ADDRS=$(addrs)"
+			return
+		fi
+		log "attempt $attempt (ports from $base) failed; what the nodes say:"
+		report
+		stop_nodes
+	done
+	log "could not start a cluster"
 	exit 1
 }
 
-stop() {
-	if [ ! -f "$PORTS" ]; then
-		log "not running (no $PORTS)"
-		return
-	fi
-	local p pid
-	for p in $(cat "$PORTS"); do
+# stop_nodes shuts down every node listed in $PORTS and waits for it.
+stop_nodes() {
+	local p pid pidfile
+	for p in $(cat "$PORTS" 2>/dev/null); do
 		pidfile="$STATE/node-$p/redis.pid"
 		[ -f "$pidfile" ] || continue
 		pid="$(cat "$pidfile")"
@@ -135,6 +177,14 @@ stop() {
 			fi
 		fi
 	done
+}
+
+stop() {
+	if [ ! -f "$PORTS" ]; then
+		log "not running (no $PORTS)"
+		return
+	fi
+	stop_nodes
 	rm -rf "$STATE"
 	log "stopped"
 }
