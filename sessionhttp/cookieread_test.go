@@ -124,3 +124,38 @@ func BenchmarkCookieValue(b *testing.B) {
 		}
 	})
 }
+
+// TestTooManyCookies checks the short cut of tooManyCookies (lines too
+// short to hold more than maxCookies cookies) against counting them.
+func TestTooManyCookies(t *testing.T) {
+	count := func(lines []string) bool {
+		n := 0
+		for _, l := range lines {
+			n += strings.Count(l, ";") + 1
+		}
+		return n > maxCookies
+	}
+	many := func(n int, line string) []string {
+		lines := make([]string, n)
+		for i := range lines {
+			lines[i] = line
+		}
+		return lines
+	}
+	for _, lines := range [][]string{
+		nil,
+		{strings.Repeat(";", maxCookies-1)},
+		{strings.Repeat(";", maxCookies)},
+		{strings.Repeat(";", maxCookies-2), ""},
+		{strings.Repeat(";", maxCookies-1), ""},
+		many(maxCookies, ""),
+		many(maxCookies+1, ""),
+		many(maxCookies/2, ";"),
+		many(maxCookies/2+1, ";"),
+		{strings.Repeat("a=b", maxCookies)},
+	} {
+		if got, want := tooManyCookies(lines), count(lines); got != want {
+			t.Errorf("%d lines of %d bytes: tooManyCookies = %v, counting says %v", len(lines), len(strings.Join(lines, "")), got, want)
+		}
+	}
+}
