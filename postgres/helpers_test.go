@@ -192,7 +192,7 @@ func newExecModeStore(mode pgx.QueryExecMode) func(t *testing.T, opts *sessionst
 			c.MaxConns = 4
 			c.ConnConfig.DefaultQueryExecMode = mode
 		})
-		return newStore(t, p, migrated(t, p), opts)
+		return corruptible{newStore(t, p, migrated(t, p), opts)}
 	}
 }
 

@@ -192,7 +192,7 @@ func TestCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = s.Close() })
-		return s
+		return corruptible{s}
 	}
 	storetest.Run(t, newStore)
 	storetest.RunStress(t, newStore)
