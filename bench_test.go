@@ -650,16 +650,23 @@ func quietRedis(b *testing.B) func() int {
 	busy := func() bool {
 		return info("aof_rewrite_in_progress") == "1" || info("aof_rewrite_scheduled") == "1" || info("rdb_bgsave_in_progress") == "1"
 	}
-	if info("aof_enabled") == "1" {
+	// idle polls the server, which reports its own persistence work,
+	// until it has none, for at most two minutes.
+	idle := func() {
+		deadline := time.Now().Add(2 * time.Minute)
 		for busy() {
+			if time.Now().After(deadline) {
+				b.Fatalf("redis still rewriting or saving after two minutes")
+			}
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+	if info("aof_enabled") == "1" {
+		idle()
 		if err := c.BgRewriteAOF(ctx).Err(); err != nil {
 			b.Fatalf("redis BGREWRITEAOF: %v", err)
 		}
-		for busy() {
-			time.Sleep(50 * time.Millisecond)
-		}
+		idle()
 	}
 	before := forks()
 	return func() int { return forks() - before }
